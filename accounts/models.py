@@ -1,0 +1,55 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+
+
+class User(AbstractUser):
+    preferred_language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        permissions = [
+            ("access_staff_site", "Can use the staff site"),
+            ("reveal_pii", "Can reveal a filer's personal details, with a reason"),
+            ("assign_cases", "Can assign complaints and footage requests"),
+            ("approve_release", "Can approve a footage release as second reviewer"),
+            ("manage_retention", "Can manage retention and purges"),
+            ("view_audit_log", "Can read the audit log"),
+            ("file_on_behalf", "Can file a complaint on behalf of a person, with consent"),
+            ("run_surveys", "Can run surveys and enter paper responses"),
+        ]
+
+
+class Organization(TimeStampedModel):
+    """An advocacy group, legal-aid office or community organisation that uses Voces."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(unique=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    state = models.CharField(_("state"), max_length=2, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TimeStampedModel):
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Member")
+        COORDINATOR = "coordinator", _("Coordinator")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.role})"

@@ -1,0 +1,105 @@
+"""Shared fixtures: named people built through the services, and the real services tests need.
+
+A test that needs PostgreSQL, Redis, a Celery worker or Chromium skips with the reason when it is
+missing; with REQUIRE_SERVICES=1 (CI) any skip is reported as a failure instead.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import redis as redis_lib
+from django.db import connection
+
+from accounts import roles
+from tests.factories import OrganizationFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_SERVICES and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under REQUIRE_SERVICES=1, which allows no skip: {report.longrepr}"
+
+
+def pytest_collection_modifyitems(config, items):
+    # Playwright's session-wide event loop stays in the main thread once started, and Django then
+    # refuses database access from it: browser tests go last.
+    items.sort(key=lambda item: "/e2e/" in str(item.path))
+
+
+def redis_available(url: str = TEST_REDIS_URL) -> bool:
+    try:
+        return bool(redis_lib.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis_lib.RedisError:
+        return False
+
+
+@pytest.fixture
+def postgres(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/voces")
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    if not redis_available():
+        pytest.skip(f"needs Redis at {TEST_REDIS_URL} (set TEST_REDIS_URL)")
+    return TEST_REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    return str(CHROMIUM)
+
+
+@pytest.fixture(scope="session")
+def msgfmt():
+    path = shutil.which("msgfmt")
+    if path is None:
+        pytest.skip("needs GNU gettext (apt-get install gettext)")
+    return path
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory(name="Gulf Coast Legal Aid", slug="gulf-coast")
+
+
+@pytest.fixture
+def advocate(organization):
+    return UserFactory(username="ana", role=roles.ADVOCATE, organization=organization)
+
+
+@pytest.fixture
+def liaison(db):
+    return UserFactory(username="luis", role=roles.LIAISON)
+
+
+@pytest.fixture
+def supervisor(db):
+    return UserFactory(username="sara", role=roles.SUPERVISOR)
+
+
+@pytest.fixture
+def auditor(db):
+    return UserFactory(username="omar", role=roles.AUDITOR)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The cache may be a shared Redis (CI): every test starts from an empty one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

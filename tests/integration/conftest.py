@@ -1,0 +1,57 @@
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from config.celery import app
+from core.tasks import ping
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="session")
+def celery_worker(redis_url, tmp_path_factory):
+    """A real Celery worker process on Redis, consuming a queue of its own.
+
+    The test process is switched from eager mode to the same broker and a Redis result backend
+    for as long as the worker lives.
+    """
+    queue = f"voces-test-{uuid.uuid4().hex[:8]}"
+    log = tmp_path_factory.mktemp("celery") / "worker.log"
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_RESULT_BACKEND": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1"]
+    command += ["--queues", queue, "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"]
+    with log.open("w") as output:
+        worker = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
+    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
+    app.conf.update(
+        broker_url=redis_url,
+        result_backend=redis_url,
+        task_always_eager=False,
+        task_default_queue=queue,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert ping.apply_async(args=["ready"], queue=queue).get(timeout=5) == "pong:ready"
+                break
+            except Exception as exc:
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the Celery worker did not answer ({exc!r}):\n{log.read_text()}")
+        yield {"queue": queue, "log": log, "broker_url": redis_url}
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        app.conf.update(saved)
+        app.conf.task_default_queue = "celery"

@@ -1,0 +1,49 @@
+import logging
+import uuid
+
+import pytest
+from celery.result import AsyncResult
+from django.db import transaction
+
+from config.celery import app
+from core.tasks import enqueue_on_commit, ping
+
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+
+
+def result(task_id: str) -> AsyncResult:
+    return AsyncResult(task_id, app=app)
+
+
+def test_a_task_enqueued_in_a_committed_transaction_runs_on_the_worker(celery_worker):
+    task_id = uuid.uuid4().hex
+    with transaction.atomic():
+        enqueue_on_commit(ping, "committed", task_id=task_id)
+        assert result(task_id).state == "PENDING"
+    assert result(task_id).get(timeout=30) == "pong:committed"
+
+
+def test_a_task_enqueued_in_a_rolled_back_transaction_never_runs(celery_worker):
+    rolled_back, committed = uuid.uuid4().hex, uuid.uuid4().hex
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue_on_commit(ping, "rolled back", task_id=rolled_back)
+        raise RuntimeError("the submission failed")
+    with transaction.atomic():
+        enqueue_on_commit(ping, "committed", task_id=committed)
+    # One solo worker takes its queue in order: had the first been sent, it would have run first.
+    assert result(committed).get(timeout=30) == "pong:committed"
+    assert result(rolled_back).state == "PENDING"
+
+
+def test_a_broker_outage_after_commit_is_logged_not_raised(celery_worker, caplog):
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app.pool.force_close_all()
+    app._pool = None
+    try:
+        with caplog.at_level(logging.ERROR), transaction.atomic():
+            enqueue_on_commit(ping, "lost broker")
+        assert any("on_commit" in record.getMessage() for record in caplog.records)
+    finally:
+        app.conf.broker_url = celery_worker["broker_url"]
+        app.pool.force_close_all()
+        app._pool = None
