@@ -29,7 +29,9 @@ def test_healthz_answers_503_when_the_database_is_unreachable():
         "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere",
         "CELERY_BROKER_URL": "",
     }
-    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["status"] == 503

@@ -42,7 +42,17 @@ def test_the_switcher_keeps_the_current_page(client):
 
 def test_the_switcher_names_each_language_in_itself(client):
     html = unicodedata.normalize("NFC", client.get("/en/").content.decode())
-    names = ["Español", "Português", "Kreyòl ayisyen", "Français", "简体中文", "Tiếng Việt", "العربيّة", "Русский", "ਪੰਜਾਬੀ"]
+    names = [
+        "Español",
+        "Português",
+        "Kreyòl ayisyen",
+        "Français",
+        "简体中文",
+        "Tiếng Việt",
+        "العربيّة",
+        "Русский",
+        "ਪੰਜਾਬੀ",
+    ]
     for name in names:
         assert unicodedata.normalize("NFC", name) in html
 
