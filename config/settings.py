@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "core.middleware.LanguageCookieMiddleware",
+    "privacy.uploads.RequestSizeGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -169,6 +170,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # A request that commits a write must not hang on a broker outage: the outbox resends later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "outbox-resend-pending": {"task": "messaging.tasks.outbound_resend_pending_task", "schedule": 60.0},
+    "drafts-purge-expired": {"task": "intake.tasks.drafts_purge_expired_task", "schedule": 15 * 60.0},
+}
 
 # Internationalisation
 LANGUAGE_CODE = "en"
@@ -209,13 +214,31 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Files people send: checked by content, images cleaned, everything encrypted at rest.
+ATTACHMENT_MAX_FILE_BYTES = env_int("ATTACHMENT_MAX_FILE_MB", 25) * 1024 * 1024
+ATTACHMENT_MAX_TOTAL_BYTES = env_int("ATTACHMENT_MAX_TOTAL_MB", 100) * 1024 * 1024
+ATTACHMENT_MAX_IMAGE_PIXELS = env_int("ATTACHMENT_MAX_IMAGE_PIXELS", 50_000_000)
+FILE_UPLOAD_HANDLERS = [
+    "privacy.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+
+# Rate limits (per client, known only by a keyed hash, and per receipt tried).
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "REMOTE_ADDR")
+STATUS_LOOKUP_RATE_PER_CLIENT = env_str("STATUS_LOOKUP_RATE_PER_CLIENT", "30/h")
+STATUS_LOOKUP_RATE_PER_RECEIPT = env_str("STATUS_LOOKUP_RATE_PER_RECEIPT", "20/h")
+
 # Security
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Leaving Voces (the quick exit especially) must not tell the next site where the person was.
-SECURE_REFERRER_POLICY = "no-referrer"
+# Not "no-referrer": Chromium then sends "Origin: null" with form posts and CSRF checks fail.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:

@@ -11,5 +11,6 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", include("core.urls")),
+    path("", include("intake.urls")),
     prefix_default_language=True,
 )

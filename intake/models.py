@@ -1,5 +1,13 @@
+import uuid
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+from intake import choices
+from privacy.fields import EncryptedCharField, EncryptedFileRefField, EncryptedTextField
 
 
 class FieldOffice(models.Model):
@@ -20,3 +28,187 @@ class FieldOffice(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Complaint(TimeStampedModel):
+    """One complaint. Structured facts stay queryable for statistics; words and contact are encrypted."""
+
+    reference = models.CharField(max_length=16, unique=True)
+    receipt_index = models.CharField(max_length=64, unique=True)
+    submission_key = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(max_length=16, choices=choices.Channel.choices)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    filer_role = models.CharField(max_length=24, choices=choices.FilerRole.choices)
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+    )
+    on_behalf_organization = models.CharField(max_length=200, blank=True)
+    on_behalf_consent_at = models.DateTimeField(null=True, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    urgent_flags = models.JSONField(default=list, blank=True)
+    is_urgent = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=choices.Status.choices, default=choices.Status.RECEIVED)
+    outcome = models.CharField(max_length=24, choices=choices.Outcome.choices, blank=True)
+
+    incident_date = models.DateField(null=True, blank=True)
+    date_is_approximate = models.BooleanField(default=False)
+    time_of_day = models.CharField(max_length=16, choices=choices.TimeOfDay.choices, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    place_type = models.CharField(max_length=16, choices=choices.PlaceType.choices, blank=True)
+    field_office = models.ForeignKey(FieldOffice, null=True, blank=True, on_delete=models.PROTECT)
+    agency = models.CharField(max_length=16, choices=choices.Agency.choices, blank=True)
+
+    officer_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    officer_names = EncryptedTextField(blank=True)
+    badge_numbers = EncryptedTextField(blank=True)
+    vehicle_plates = EncryptedTextField(blank=True)
+    markings = EncryptedTextField(blank=True)
+    officers_masked = models.CharField(max_length=8, choices=choices.Masked.choices, blank=True)
+    body_camera_seen = models.CharField(max_length=8, choices=choices.YesNoUnknown.choices, blank=True)
+    body_camera_recording = models.CharField(max_length=8, choices=choices.YesNoUnknown.choices, blank=True)
+
+    adults_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    children_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    injuries = models.CharField(max_length=8, choices=choices.YesNoUnknown.choices, blank=True)
+    injuries_description = EncryptedTextField(blank=True)
+    medical_care = models.CharField(max_length=16, choices=choices.MedicalCare.choices, blank=True)
+    taken_into_custody = models.CharField(max_length=8, choices=choices.YesNoUnknown.choices, blank=True)
+    witnesses = EncryptedTextField(blank=True)
+
+    narrative = EncryptedTextField(blank=True)
+    wants = models.JSONField(default=list, blank=True)
+
+    is_anonymous = models.BooleanField(default=True)
+    consent_contact = models.BooleanField(default=False)
+    consent_share_oversight = models.BooleanField(default=False)
+    consent_statistics = models.BooleanField(default=False)
+
+    age_range = models.CharField(max_length=16, choices=choices.AgeRange.choices, blank=True)
+    gender = models.CharField(max_length=16, choices=choices.Gender.choices, blank=True)
+    race_ethnicity = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "-is_urgent", "created_at"], name="complaint_queue_idx"),
+            models.Index(fields=["state", "incident_date"], name="complaint_place_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == choices.Status.CLOSED
+
+
+class Allegation(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="allegations")
+    kind = models.CharField(max_length=24, choices=choices.Allegation.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["complaint", "kind"], name="allegation_unique_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}:{self.kind}"
+
+
+class ComplaintContact(models.Model):
+    """How to reach the filer. A row of its own so that retention can delete it whole."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="contact")
+    name = EncryptedCharField(max_length=200, blank=True)
+    phone = EncryptedCharField(max_length=40, blank=True)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    email = EncryptedCharField(max_length=254, blank=True)
+    email_index = models.CharField(max_length=64, blank=True, db_index=True)
+    preferred_method = models.CharField(max_length=16, choices=choices.ContactMethod.choices, blank=True)
+    safe_to_message = models.BooleanField(default=False)
+    best_times = EncryptedCharField(max_length=200, blank=True)
+    alternate_contact = EncryptedTextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"contact of {self.complaint_id}"
+
+
+class ComplaintEvent(models.Model):
+    """One step in a complaint's history. Appended, never edited."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "status"
+        INFO_ADDED = "info_added", "information added"
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STATUS)
+    status = models.CharField(max_length=16, choices=choices.Status.choices)
+    outcome = models.CharField(max_length=24, choices=choices.Outcome.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind} {self.status}"
+
+
+class ComplaintNote(models.Model):
+    """More information a filer added after submitting, in their own words."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="filer_notes")
+    text = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"note on {self.complaint_id}"
+
+
+class Draft(models.Model):
+    """A web complaint between steps: encrypted answers, found by a hash of the token in its URL."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    token_index = models.CharField(max_length=64, unique=True)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    answers = EncryptedTextField(default="{}")
+    complaint = models.OneToOneField(Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Kept until the filer says it is saved, so a lost response or a double click can show it again.
+    receipt = EncryptedCharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"draft {self.id}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.complaint_id is not None
+
+
+class Attachment(models.Model):
+    """A file a filer sent. Both the original and the cleaned copy are stored encrypted, outside
+    any public URL; the SHA-256 of the original bytes is the chain-of-custody fingerprint."""
+
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    draft = models.ForeignKey(Draft, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=16, choices=choices.AttachmentKind.choices)
+    content_type = models.CharField(max_length=100)
+    original_name = EncryptedCharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    original_file = EncryptedFileRefField()
+    clean_file = EncryptedFileRefField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sha256[:12]}"

@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from privacy.fields import EncryptedCharField
+from privacy.fields import EncryptedCharField, EncryptedTextField
 
 
 class Channel(models.TextChoices):
@@ -25,3 +25,41 @@ class OptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} opt-out {self.address_index[:8]}"
+
+
+class OutboundMessage(models.Model):
+    """One message to send, written in the same transaction as what caused it (the outbox).
+
+    A task sends it after commit; a beat job re-sends rows still pending, so a broker outage delays
+    a message but never loses it. Sensitive bodies (a receipt number) are wiped once sent.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        SENT = "sent", "sent"
+        DELIVERED = "delivered", "delivered"
+        FAILED = "failed", "failed"
+        SKIPPED = "skipped", "skipped (opted out)"
+
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    to_index = models.CharField(max_length=64, db_index=True)
+    to = EncryptedCharField(max_length=320)
+    subject = EncryptedCharField(max_length=200, blank=True)
+    body = EncryptedTextField(blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    purpose = models.CharField(max_length=48)
+    object_ref = models.CharField(max_length=32, blank=True)
+    sensitive = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbound_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.purpose} {self.status}"

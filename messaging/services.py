@@ -1,5 +1,18 @@
+import logging
+from datetime import timedelta
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from core.tasks import enqueue_on_commit
 from messaging.addresses import address_index
-from messaging.models import OptOut
+from messaging.models import OptOut, OutboundMessage
+from messaging.transports import get_transport
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
 
 
 def opt_out_record(*, channel: str, address: str, keyword: str = "") -> OptOut:
@@ -14,3 +27,98 @@ def opt_out_record(*, channel: str, address: str, keyword: str = "") -> OptOut:
 def opt_out_remove(*, channel: str, address: str) -> int:
     deleted, _ = OptOut.objects.filter(channel=channel, address_index=address_index(channel, address)).delete()
     return deleted
+
+
+def outbound_queue(
+    *,
+    channel: str,
+    to: str,
+    body: str,
+    purpose: str,
+    subject: str = "",
+    language: str = "",
+    object_ref: str = "",
+    sensitive: bool = False,
+) -> OutboundMessage:
+    """Write a message to the outbox and send it once the caller's transaction commits."""
+    from messaging.tasks import outbound_send_task
+
+    message = OutboundMessage(
+        channel=channel,
+        to=to.strip(),
+        to_index=address_index(channel, to),
+        subject=subject,
+        body=body,
+        language=language,
+        purpose=purpose,
+        object_ref=object_ref,
+        sensitive=sensitive,
+        next_attempt_at=timezone.now(),
+    )
+    message.full_clean()
+    message.save()
+    enqueue_on_commit(outbound_send_task, message.pk)
+    return message
+
+
+def outbound_send(*, message_id: int) -> OutboundMessage | None:
+    """Send one pending message. Safe to call twice: a message leaves the outbox once."""
+    with transaction.atomic():
+        message = (
+            OutboundMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, status=OutboundMessage.Status.PENDING)
+            .first()
+        )
+        if message is None:
+            return None
+        if OptOut.objects.filter(channel=message.channel, address_index=message.to_index).exists():
+            message.status = OutboundMessage.Status.SKIPPED
+            message.body = ""
+            message.save(update_fields=["status", "body"])
+            return message
+        message.attempts += 1
+        try:
+            provider_id = _deliver(message)
+        except Exception as exc:
+            logger.warning("outbound %s attempt %s failed: %s", message.pk, message.attempts, type(exc).__name__)
+            message.last_error = f"{type(exc).__name__}: {exc}"[:200]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = OutboundMessage.Status.FAILED
+            else:
+                message.next_attempt_at = timezone.now() + timedelta(minutes=2**message.attempts)
+            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            return message
+        message.status = OutboundMessage.Status.SENT
+        message.provider_id = provider_id
+        message.sent_at = timezone.now()
+        fields = ["attempts", "status", "provider_id", "sent_at"]
+        if message.sensitive:
+            message.body = ""
+            fields.append("body")
+        message.save(update_fields=fields)
+        return message
+
+
+def _deliver(message: OutboundMessage) -> str:
+    if message.channel == "email":
+        email = EmailMessage(subject=message.subject, body=message.body, to=[message.to])
+        email.send()
+        anymail_status = getattr(email, "anymail_status", None)
+        return (getattr(anymail_status, "message_id", None) or "")[:64] if anymail_status else ""
+    result = get_transport().send(to=message.to, body=message.body, channel=message.channel)
+    return result.provider_id
+
+
+def outbound_resend_pending(*, older_than: timedelta = timedelta(minutes=3)) -> int:
+    """Re-enqueue messages that are still pending: their first task was lost or they failed."""
+    from messaging.tasks import outbound_send_task
+
+    now = timezone.now()
+    ids = list(
+        OutboundMessage.objects.filter(
+            status=OutboundMessage.Status.PENDING, next_attempt_at__lte=now, created_at__lte=now - older_than
+        ).values_list("pk", flat=True)[:500]
+    )
+    for message_id in ids:
+        outbound_send_task.delay(message_id)
+    return len(ids)

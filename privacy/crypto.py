@@ -38,6 +38,32 @@ def decrypt(token: str) -> str:
         ) from None
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    multi, _primary = _fernets(tuple(settings.FIELD_ENCRYPTION_KEYS))
+    return multi.encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    multi, _primary = _fernets(tuple(settings.FIELD_ENCRYPTION_KEYS))
+    try:
+        return multi.decrypt(token)
+    except InvalidToken:
+        raise DecryptionError("A stored file cannot be decrypted with FIELD_ENCRYPTION_KEYS.") from None
+
+
+def rotate_bytes(token: bytes) -> bytes | None:
+    """Encrypted bytes re-encrypted with the first key, or None when they already are."""
+    multi, primary = _fernets(tuple(settings.FIELD_ENCRYPTION_KEYS))
+    try:
+        primary.decrypt(token)
+    except InvalidToken:
+        try:
+            return multi.rotate(token)
+        except InvalidToken:
+            raise DecryptionError("A stored file cannot be decrypted with any of FIELD_ENCRYPTION_KEYS.") from None
+    return None
+
+
 def rotate(token: str) -> str | None:
     """The token re-encrypted with the first key, or None when it already is."""
     multi, primary = _fernets(tuple(settings.FIELD_ENCRYPTION_KEYS))

@@ -39,3 +39,11 @@ class EncryptedCharField(EncryptedTextField):
         from django import forms
 
         return super().formfield(**{"widget": forms.TextInput, **kwargs})
+
+
+class EncryptedFileRefField(models.CharField):
+    """The storage name of a file whose bytes are encrypted (privacy.files); rotation re-encrypts it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 255)
+        super().__init__(*args, **kwargs)

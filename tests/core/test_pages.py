@@ -123,7 +123,7 @@ def test_pages_send_a_strict_content_security_policy_and_no_referrer(client):
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp
     assert "script-src 'self'" in csp
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_home_page_weighs_under_30_kb_compressed(client):
@@ -132,7 +132,7 @@ def test_home_page_weighs_under_30_kb_compressed(client):
     html_bytes = len(response.content)
     html = gzip.decompress(response.content).decode()
     assets = re.findall(r'(?:href|src)="/static/([^"]+)"', html)
-    assert sorted(assets) == ["css/voces.css", "favicon.svg", "js/quick-exit.js"]
+    assert sorted(assets) == ["css/voces.css", "favicon.svg", "js/voces.js"]
     asset_bytes = sum(len(gzip.compress(open(finders.find(path), "rb").read())) for path in assets)
     assert html_bytes + asset_bytes < 30 * 1024
 

@@ -25,3 +25,18 @@ def watched_page(page, live_server):
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     page.context.on("request", lambda request: page.hosts.add(request.url.split("/")[2].split(":")[0]))
     return page
+
+
+@pytest.fixture(autouse=True)
+def seed_data(transactional_db):
+    """Browser tests need committed data, so the database is flushed after each one, and with it
+    what the data migrations seeded. Run those migrations' own functions again."""
+    import importlib
+
+    from django.apps import apps
+
+    from intake.models import FieldOffice
+
+    if not FieldOffice.objects.exists():
+        importlib.import_module("intake.migrations.0002_load_field_offices").load(apps, None)
+    importlib.import_module("accounts.migrations.0002_roles").create_roles(apps, None)

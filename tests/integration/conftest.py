@@ -11,6 +11,17 @@ from core.tasks import ping
 from tests.conftest import REPO
 
 
+def forget_connections() -> None:
+    """The app keeps the broker pool and result backend it first built (the in-memory broker and a
+    disabled backend, in the eager tests before): drop them so the new configuration is used."""
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture(scope="session")
 def celery_worker(redis_url, tmp_path_factory):
     """A real Celery worker process on Redis, consuming a queue of its own.
@@ -31,6 +42,8 @@ def celery_worker(redis_url, tmp_path_factory):
     with log.open("w") as output:
         worker = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
     saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
+    # The app may have built its (disabled) result backend already, in an eager test.
+    forget_connections()
     app.conf.update(
         broker_url=redis_url,
         result_backend=redis_url,
@@ -55,3 +68,4 @@ def celery_worker(redis_url, tmp_path_factory):
             worker.kill()
         app.conf.update(saved)
         app.conf.task_default_queue = "celery"
+        forget_connections()

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from config.celery import app
 from core.tasks import enqueue_on_commit, ping
+from tests.integration.conftest import forget_connections
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
@@ -37,13 +38,11 @@ def test_a_task_enqueued_in_a_rolled_back_transaction_never_runs(celery_worker):
 
 def test_a_broker_outage_after_commit_is_logged_not_raised(celery_worker, caplog):
     app.conf.broker_url = "redis://127.0.0.1:1/0"
-    app.pool.force_close_all()
-    app._pool = None
+    forget_connections()
     try:
         with caplog.at_level(logging.ERROR), transaction.atomic():
             enqueue_on_commit(ping, "lost broker")
         assert any("on_commit" in record.getMessage() for record in caplog.records)
     finally:
         app.conf.broker_url = celery_worker["broker_url"]
-        app.pool.force_close_all()
-        app._pool = None
+        forget_connections()

@@ -3,7 +3,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from privacy.crypto import rotate
-from privacy.fields import EncryptedTextField
+from privacy.fields import EncryptedFileRefField, EncryptedTextField
+from privacy.files import encrypted_file_rotate
 
 BATCH = 500
 
@@ -23,6 +24,13 @@ class Command(BaseCommand):
                 if count:
                     self.stdout.write(f"{model._meta.label}.{column}: {count} re-encrypted")
                 total += count
+            for field in model._meta.concrete_fields:
+                if isinstance(field, EncryptedFileRefField):
+                    names = model._default_manager.exclude(**{field.name: ""}).values_list(field.name, flat=True)
+                    count = sum(encrypted_file_rotate(name) for name in names.iterator())
+                    if count:
+                        self.stdout.write(f"{model._meta.label}.{field.name}: {count} file(s) re-encrypted")
+                    total += count
         self.stdout.write(self.style.SUCCESS(f"Done: {total} value(s) re-encrypted with the first key."))
 
     def _rotate_column(self, table: str, pk: str, column: str) -> int:

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from intake.services import drafts_purge_expired
+
+
+@shared_task
+def drafts_purge_expired_task() -> int:
+    return drafts_purge_expired()

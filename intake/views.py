@@ -1,0 +1,312 @@
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import ApplicationError
+from intake import services
+from intake.forms import (
+    STEP_FORMS,
+    STEP_NAMES,
+    AddInformationForm,
+    ReceiptLookupForm,
+    StoryForm,
+    complaint_input_from_forms,
+    review_sections,
+    upload_error_message,
+)
+from intake.models import Draft
+from intake.receipts import receipt_display
+from intake.selectors import complaint_by_receipt, draft_by_token, field_offices_for_state, status_timeline
+from privacy.attachments import UploadRejected, check_upload
+from privacy.ratelimit import over_limit
+
+TOTAL_STEPS = len(STEP_NAMES) + 1  # and the review
+
+
+class DraftGone(Exception):
+    pass
+
+
+def _draft_or_gone(token: str) -> Draft:
+    draft = draft_by_token(token)
+    if draft is None:
+        raise DraftGone
+    return draft
+
+
+def _gone(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/expired.html", {"draft_hours": settings.DRAFT_TTL_HOURS}, status=404)
+
+
+def _form_kwargs(step: str, draft: Draft, answers: dict) -> dict:
+    if step == "officers":
+        state = answers.get("what", {}).get("state", "")
+        return {"offices": field_offices_for_state(state) if state else []}
+    if step == "story":
+        return {"attachments": list(draft.attachments.all())}
+    if step == "contact":
+        return {"initial": {"contact_language": draft.language, **answers.get(step, {})}}
+    return {}
+
+
+def _bound(step: str, draft: Draft, answers: dict):
+    kwargs = _form_kwargs(step, draft, answers)
+    kwargs.pop("initial", None)
+    data = MultiValueDict()
+    for name, value in answers.get(step, {}).items():
+        data.setlist(name, value if isinstance(value, list) else [value])
+    return STEP_FORMS[step](data, **kwargs)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        _draft, token = services.draft_start(language=get_language())
+        return redirect("intake:step", token=token, step=STEP_NAMES[0])
+    return render(request, "intake/start.html", {"total_steps": TOTAL_STEPS, "draft_hours": settings.DRAFT_TTL_HOURS})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def step(request: HttpRequest, token: str, step: str) -> HttpResponse:
+    if step not in STEP_FORMS:
+        raise Http404("step")
+    try:
+        draft = _draft_or_gone(token)
+    except DraftGone:
+        return _gone(request)
+    if draft.is_submitted:
+        return redirect("intake:receipt", token=token)
+    answers = services.draft_answers(draft)
+    index = STEP_NAMES.index(step)
+    from_review = request.GET.get("from") == "review" or request.POST.get("from") == "review"
+    kwargs = _form_kwargs(step, draft, answers)
+    form_class = STEP_FORMS[step]
+    upload_errors: list[str] = []
+
+    if request.method == "POST":
+        kwargs.pop("initial", None)
+        form = form_class(request.POST, request.FILES, **kwargs)
+        valid = form.is_valid()
+        if form_class is StoryForm:
+            upload_errors = _handle_files(request, draft)
+            data = request.POST.copy()
+            data.setlist("remove_files", [])
+            form = form_class(data, **_form_kwargs(step, draft, answers))
+            valid = form.is_valid()
+        services.draft_save_step(draft=draft, step=step, answers=form.answers())
+        if request.POST.get("nav") == "back":
+            if index == 0:
+                return redirect("intake:start")
+            return redirect("intake:step", token=token, step=STEP_NAMES[index - 1])
+        if valid and not upload_errors:
+            if from_review or index == len(STEP_NAMES) - 1:
+                return redirect("intake:review", token=token)
+            return redirect("intake:step", token=token, step=STEP_NAMES[index + 1])
+    elif request.GET.get("check"):
+        form = _bound(step, draft, answers)
+        form.is_valid()
+    else:
+        form = form_class(**{"initial": answers.get(step, {}), **kwargs})
+
+    return render(
+        request,
+        "intake/step.html",
+        {
+            "form": form,
+            "step": step,
+            "step_number": index + 1,
+            "total_steps": TOTAL_STEPS,
+            "token": token,
+            "from_review": from_review,
+            "upload_errors": upload_errors,
+            "attachments": getattr(form, "attachments", []),
+            "is_upload_step": form_class is StoryForm,
+        },
+    )
+
+
+def _handle_files(request: HttpRequest, draft: Draft) -> list[str]:
+    errors = [upload_error_message("too_large", name) for _field, name in getattr(request, "oversize_uploads", [])]
+    for attachment_id in request.POST.getlist("remove_files"):
+        if attachment_id.isdigit():
+            services.draft_remove_attachment(draft=draft, attachment_id=int(attachment_id))
+    for uploaded in request.FILES.getlist("files"):
+        try:
+            checked = check_upload(uploaded)
+            services.draft_add_attachment(draft=draft, checked=checked, original_name=uploaded.name)
+        except UploadRejected as rejected:
+            errors.append(upload_error_message(rejected.code, uploaded.name))
+    return errors
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        draft = _draft_or_gone(token)
+    except DraftGone:
+        return _gone(request)
+    if draft.is_submitted:
+        return redirect("intake:receipt", token=token)
+    answers = services.draft_answers(draft)
+    forms = {name: _bound(name, draft, answers) for name in STEP_NAMES}
+    for name, form in forms.items():
+        if not form.is_valid():
+            return redirect(reverse("intake:step", args=[token, name]) + "?from=review&check=1")
+    if request.method == "POST":
+        data = complaint_input_from_forms(forms, draft=draft, answers=answers)
+        try:
+            services.draft_submit(draft=draft, data=data)
+        except ApplicationError:
+            return redirect(reverse("intake:step", args=[token, STEP_NAMES[0]]) + "?from=review&check=1")
+        return redirect("intake:receipt", token=token)
+    return render(
+        request,
+        "intake/review.html",
+        {
+            "sections": review_sections(forms),
+            "attachments": forms["story"].attachments,
+            "token": token,
+            "step_number": TOTAL_STEPS,
+            "total_steps": TOTAL_STEPS,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def receipt(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        draft = _draft_or_gone(token)
+    except DraftGone:
+        return _gone(request)
+    if not draft.is_submitted:
+        return redirect("intake:review", token=token)
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("saved"):
+            reference_language = draft.language
+            services.draft_receipt_saved(draft=draft)
+            return render(request, "intake/done.html", {"language": reference_language})
+        error = _("Please tick the box to show that you saved your number.")
+    return render(
+        request,
+        "intake/receipt.html",
+        {"receipt": receipt_display(draft.receipt), "token": token, "error": error},
+        status=400 if error else 200,
+    )
+
+
+LOOKUP_LIMITED = "limited"
+LOOKUP_NOT_FOUND = "not_found"
+
+
+def _lookup(request: HttpRequest, form: ReceiptLookupForm):
+    """(complaint, None) or (None, problem). A wrong number and a malformed one get the same
+    answer, so a guess learns nothing; both count against the limits."""
+    if not form.is_valid():
+        return None, None
+    value = form.cleaned_data["receipt"]
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if over_limit(request, group="status-client", rate=settings.STATUS_LOOKUP_RATE_PER_CLIENT) or over_limit(
+        request, group="status-receipt", rate=settings.STATUS_LOOKUP_RATE_PER_RECEIPT, value=digits
+    ):
+        form.add_error("receipt", _("Too many tries. Please wait one hour and try again."))
+        return None, LOOKUP_LIMITED
+    complaint = complaint_by_receipt(value)
+    if complaint is None:
+        form.add_error("receipt", _("We could not find a complaint with this number. Check the digits and try again."))
+        return None, LOOKUP_NOT_FOUND
+    return complaint, None
+
+
+def _lookup_failed(request: HttpRequest, form: ReceiptLookupForm, problem: str | None) -> HttpResponse:
+    code = 429 if problem == LOOKUP_LIMITED else 400
+    return render(request, "intake/status_lookup.html", {"form": form}, status=code)
+
+
+def _status_page(request, complaint, receipt_value, *, add_form=None, message="", status=200) -> HttpResponse:
+    return render(
+        request,
+        "intake/status.html",
+        {
+            "complaint": complaint,
+            "timeline": status_timeline(complaint),
+            "receipt": receipt_value,
+            "add_form": add_form or AddInformationForm(),
+            "message": message,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "intake/status_lookup.html", {"form": ReceiptLookupForm()})
+    form = ReceiptLookupForm(request.POST)
+    complaint, problem = _lookup(request, form)
+    if complaint is None:
+        return _lookup_failed(request, form, problem)
+    return _status_page(request, complaint, form.cleaned_data["receipt"])
+
+
+@never_cache
+@require_POST
+def status_add(request: HttpRequest) -> HttpResponse:
+    lookup = ReceiptLookupForm(request.POST)
+    complaint, problem = _lookup(request, lookup)
+    if complaint is None:
+        return _lookup_failed(request, lookup, problem)
+    form = AddInformationForm(request.POST, request.FILES)
+    receipt_value = lookup.cleaned_data["receipt"]
+    if not form.is_valid():
+        return _status_page(request, complaint, receipt_value, add_form=form, status=400)
+    files, rejected = [], []
+    rejected += [upload_error_message("too_large", name) for _f, name in getattr(request, "oversize_uploads", [])]
+    for uploaded in form.cleaned_data["files"]:
+        try:
+            files.append((check_upload(uploaded), uploaded.name))
+        except UploadRejected as exc:
+            rejected.append(upload_error_message(exc.code, uploaded.name))
+    if rejected:
+        for message in rejected:
+            form.add_error("files", message)
+        return _status_page(request, complaint, receipt_value, add_form=form, status=400)
+    try:
+        services.complaint_add_information(complaint=complaint, text=form.cleaned_data["text"], files=files)
+    except UploadRejected as exc:
+        form.add_error("files", upload_error_message(exc.code, ""))
+        return _status_page(request, complaint, receipt_value, add_form=form, status=400)
+    except ApplicationError:
+        form.add_error(None, _("This complaint is closed. You cannot add to it."))
+        return _status_page(request, complaint, receipt_value, add_form=form, status=400)
+    complaint = complaint_by_receipt(receipt_value)
+    return _status_page(request, complaint, receipt_value, message=_("Thank you. We added your information."))
+
+
+@never_cache
+@require_POST
+def status_withdraw(request: HttpRequest) -> HttpResponse:
+    lookup = ReceiptLookupForm(request.POST)
+    complaint, problem = _lookup(request, lookup)
+    if complaint is None:
+        return _lookup_failed(request, lookup, problem)
+    receipt_value = lookup.cleaned_data["receipt"]
+    if not request.POST.get("confirm"):
+        return _status_page(
+            request, complaint, receipt_value, message=_("To take back your complaint, tick the box first."), status=400
+        )
+    if not complaint.is_closed:
+        services.complaint_withdraw(complaint=complaint)
+    complaint = complaint_by_receipt(receipt_value)
+    return _status_page(request, complaint, receipt_value, message=_("Your complaint is now closed."))

@@ -1,0 +1,33 @@
+import pytest
+
+from tests.intake.helpers import STEPS, VALID, post_step, start, submit, walk
+
+pytestmark = pytest.mark.django_db
+
+# Queries per page. A change here is a decision: an N+1 must not creep in.
+STEP_GET = {"about": 1, "what": 1, "officers": 2, "people": 1, "story": 2, "contact": 1}
+STEP_POST = {"about": 2, "what": 2, "officers": 3, "people": 2, "story": 4, "contact": 2}
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_each_step_makes_a_fixed_number_of_queries(client, step, django_assert_num_queries):
+    token = start(client)
+    for earlier in STEPS[: STEPS.index(step)]:
+        post_step(client, token, earlier, VALID[earlier])
+    with django_assert_num_queries(STEP_GET[step]):
+        assert client.get(f"/es/complaint/{token}/{step}/").status_code == 200
+    with django_assert_num_queries(STEP_POST[step]):
+        assert post_step(client, token, step, VALID[step]).status_code == 302
+
+
+def test_the_review_page_makes_a_fixed_number_of_queries(client, django_assert_num_queries):
+    token = walk(client)
+    with django_assert_num_queries(3):
+        assert client.get(f"/es/complaint/{token}/review/").status_code == 200
+
+
+def test_the_status_page_makes_a_fixed_number_of_queries(client, django_assert_num_queries):
+    token = walk(client)
+    receipt = submit(client, token)
+    with django_assert_num_queries(2):
+        assert client.post("/es/status/", {"receipt": receipt}).status_code == 200

@@ -1,0 +1,115 @@
+import pytest
+
+from intake.models import Complaint, ComplaintNote
+from intake.services import complaint_change_status
+from tests import files
+from tests.intake.helpers import submit, walk
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def receipt(client):
+    token = walk(client)
+    number = submit(client, token)
+    client.post(f"/es/complaint/{token}/receipt/", {"saved": "1"})
+    return number
+
+
+def grouped(receipt: str) -> str:
+    return " ".join(receipt[i : i + 4] for i in range(0, 16, 4))
+
+
+def test_a_filer_sees_a_plain_timeline(client, receipt, supervisor):
+    complaint = Complaint.objects.get()
+    complaint_change_status(complaint=complaint, status="acknowledged", actor=supervisor)
+    complaint_change_status(complaint=complaint, status="referred", actor=supervisor)
+    response = client.post("/en/status/", {"receipt": grouped(receipt)})
+    assert response.status_code == 200
+    html = response.content.decode()
+    for label in ["Received", "Read by our team", "Sent to an oversight office"]:
+        assert label in html
+    assert complaint.reference not in html  # the internal reference is for staff
+
+
+def test_the_number_is_found_however_it_is_written(client, receipt):
+    for written in [receipt, grouped(receipt), f"{receipt[:4]}-{receipt[4:8]}-{receipt[8:]}"]:
+        assert client.post("/es/status/", {"receipt": written}).status_code == 200
+
+
+def test_a_wrong_number_reveals_nothing(client, receipt):
+    wrong = client.post("/es/status/", {"receipt": "1234 5678 1234 5678"})
+    malformed = client.post("/es/status/", {"receipt": "12345"})
+    assert wrong.status_code == malformed.status_code == 400
+    message = "No encontramos"
+    assert message.lower() in wrong.content.decode().lower() or 'class="error-summary"' in wrong.content.decode()
+
+    def error_of(response):
+        html = response.content.decode()
+        start = html.index('class="error-message"')
+        return html[start : html.index("</p>", start)]
+
+    assert error_of(wrong) == error_of(malformed)
+
+
+def test_lookups_are_rate_limited_per_client(client, receipt, settings):
+    settings.STATUS_LOOKUP_RATE_PER_CLIENT = "3/h"
+    for _ in range(3):
+        client.post("/es/status/", {"receipt": "1111 2222 3333 4444"})
+    limited = client.post("/es/status/", {"receipt": grouped(receipt)})
+    assert limited.status_code == 429
+
+
+def test_lookups_are_rate_limited_per_receipt_from_any_client(client, receipt, settings):
+    settings.STATUS_LOOKUP_RATE_PER_RECEIPT = "2/h"
+    for n in range(2):
+        client.post("/es/status/", {"receipt": receipt}, REMOTE_ADDR=f"10.0.0.{n}")
+    assert client.post("/es/status/", {"receipt": receipt}, REMOTE_ADDR="10.0.0.9").status_code == 429
+
+
+def test_the_rate_limit_keeps_no_address(client, receipt, monkeypatch):
+    from django.core.cache import caches
+
+    store = caches["default"]
+    written = []
+    for method in ("add", "set", "incr"):
+        original = getattr(store, method)
+
+        def spy(key, *args, _original=original, **kwargs):
+            written.append((key, args))
+            return _original(key, *args, **kwargs)
+
+        monkeypatch.setattr(store, method, spy)
+    client.post("/es/status/", {"receipt": receipt}, REMOTE_ADDR="203.0.113.77")
+    assert written
+    assert not any("203.0.113.77" in repr(entry) or receipt in repr(entry) for entry in written)
+
+
+def test_a_filer_can_add_information_and_files(client, receipt, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    response = client.post(
+        "/es/status/add/", {"receipt": receipt, "text": "I found a witness.", "files": [files.png()]}
+    )
+    assert response.status_code == 200
+    complaint = Complaint.objects.get()
+    assert ComplaintNote.objects.get().text == "I found a witness."
+    assert complaint.attachments.count() == 1
+    assert complaint.events.filter(kind="info_added").exists()
+
+
+def test_adding_nothing_is_refused(client, receipt):
+    response = client.post("/es/status/add/", {"receipt": receipt, "text": "  "})
+    assert response.status_code == 400
+    assert not ComplaintNote.objects.exists()
+
+
+def test_a_filer_can_withdraw_after_confirming(client, receipt):
+    refused = client.post("/es/status/withdraw/", {"receipt": receipt})
+    assert refused.status_code == 400
+    assert Complaint.objects.get().status == "received"
+    response = client.post("/es/status/withdraw/", {"receipt": receipt, "confirm": "1"})
+    assert response.status_code == 200
+    complaint = Complaint.objects.get()
+    assert complaint.status == "closed"
+    assert complaint.outcome == "withdrawn"
+    assert 'action="/es/status/add/"' not in response.content.decode()

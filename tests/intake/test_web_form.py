@@ -1,0 +1,200 @@
+import pytest
+from django.core import mail
+from django.db import connection
+
+from intake.choices import Status
+from intake.models import Allegation, Attachment, Complaint, ComplaintContact, Draft
+from messaging.models import OutboundMessage
+from privacy.models import AuditEvent
+from tests.intake.helpers import VALID, post_step, start, submit, walk
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_anonymous_complaint_filed_in_spanish(client):
+    token = walk(client, "es")
+    review = client.get(f"/es/complaint/{token}/review/")
+    assert review.status_code == 200
+    html = review.content.decode()
+    assert "They pushed my door open" in html
+    assert 'lang="es"' in html
+    receipt = submit(client, token)
+    assert len(receipt) == 16
+    complaint = Complaint.objects.get()
+    assert complaint.reference == "C-000001"
+    assert complaint.language == "es"
+    assert complaint.channel == "web"
+    assert complaint.is_anonymous
+    assert complaint.field_office.code == "ATL"
+    assert set(Allegation.objects.values_list("kind", flat=True)) == {"excessive_force", "body_camera"}
+    assert complaint.body_camera_seen == "no"
+    assert not ComplaintContact.objects.exists()
+    assert not OutboundMessage.objects.exists()
+    assert AuditEvent.objects.filter(action="complaint.submitted", object_ref="C-000001").exists()
+
+
+@pytest.mark.parametrize("language", ["ar", "ht", "zh-hans", "pa"])
+def test_the_form_can_be_filed_in_other_languages(client, language):
+    token = walk(client, language)
+    submit(client, token, language)
+    assert Complaint.objects.get().language == "es"  # the contact language chosen on the last step
+
+
+def test_submitting_the_same_draft_twice_creates_one_complaint(client):
+    token = walk(client)
+    first = client.post(f"/es/complaint/{token}/review/")
+    second = client.post(f"/es/complaint/{token}/review/")
+    assert first.status_code == second.status_code == 302
+    assert Complaint.objects.count() == 1
+    page = client.get(f"/es/complaint/{token}/receipt/")
+    assert page.status_code == 200
+
+
+def test_the_receipt_is_shown_until_the_filer_has_saved_it(client):
+    token = walk(client)
+    receipt = submit(client, token)
+    again = client.get(f"/es/complaint/{token}/receipt/").content.decode()
+    assert receipt[:4] in again
+    refused = client.post(f"/es/complaint/{token}/receipt/", {})
+    assert refused.status_code == 400
+    done = client.post(f"/es/complaint/{token}/receipt/", {"saved": "1"})
+    assert done.status_code == 200
+    assert not Draft.objects.exists()
+    assert client.get(f"/es/complaint/{token}/receipt/").status_code == 404
+
+
+def test_the_receipt_is_stored_only_as_a_hash(client):
+    token = walk(client)
+    receipt = submit(client, token)
+    client.post(f"/es/complaint/{token}/receipt/", {"saved": "1"})
+    with connection.cursor() as cursor:
+        for table in ["intake_complaint", "intake_draft", "privacy_auditevent", "messaging_outboundmessage"]:
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
+            assert receipt not in str(cursor.fetchall())
+
+
+def test_an_urgent_complaint_on_behalf_with_contact_notifies_filer_and_staff(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.STAFF_ONDUTY_EMAIL = "duty@voces.test"
+    overrides = {
+        "about": {
+            "filer_role": "advocate",
+            "organization_name": "Gulf Coast Legal Aid",
+            "on_behalf_consent": "on",
+            "urgent": ["medical", "detained"],
+        },
+        "contact": {
+            "contact_choice": "contact",
+            "name": "Rosa Martínez",
+            "phone": "(713) 555-0188",
+            "email": "rosa@example.org",
+            "preferred_method": "sms",
+            "safe_to_message": "yes",
+            "consent_contact": "on",
+            "contact_language": "es",
+        },
+    }
+    token = walk(client, "es", overrides)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(client, token)
+    complaint = Complaint.objects.get()
+    assert complaint.is_urgent
+    assert complaint.urgent_flags == ["detained", "medical"]
+    assert complaint.filer_role == "advocate"
+    assert complaint.on_behalf_consent_at is not None
+    assert complaint.contact.phone == "+17135550188"
+    messages = {m.purpose: m for m in OutboundMessage.objects.all()}
+    assert messages["complaint.receipt"].channel == "sms"
+    assert messages["complaint.receipt"].status == "sent"
+    assert messages["complaint.receipt"].body == ""  # the receipt is wiped once sent
+    assert [m.to for m in mail.outbox] == [["duty@voces.test"]]
+    staff_mail = mail.outbox[0]
+    assert "C-000001" in staff_mail.subject
+    assert "Rosa" not in staff_mail.body
+    assert "Someone needs medical help now" in staff_mail.body
+
+
+def test_the_sms_to_the_filer_is_discreet(client, caplog, django_capture_on_commit_callbacks):
+    overrides = {
+        "contact": {
+            "contact_choice": "contact",
+            "phone": "713 555 0188",
+            "safe_to_message": "yes",
+            "consent_contact": "on",
+            "contact_language": "es",
+        }
+    }
+    token = walk(client, "es", overrides)
+    with caplog.at_level("INFO", logger="messaging.transports"), django_capture_on_commit_callbacks(execute=True):
+        receipt = submit(client, token)
+    sent = "\n".join(r.getMessage() for r in caplog.records if r.name == "messaging.transports")
+    assert receipt in sent.replace(" ", "")
+    for word in ["ICE", "inmigración", "queja", "fuerza", "agente", "cámara"]:
+        assert word.lower() not in sent.lower()
+
+
+def test_an_advocate_must_confirm_consent(client):
+    token = start(client)
+    response = post_step(client, token, "about", {"filer_role": "advocate"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="error-summary"' in html
+    assert 'href="#id_on_behalf_consent"' in html
+
+
+def test_back_keeps_the_answers_of_the_page(client):
+    token = start(client)
+    post_step(client, token, "about", VALID["about"])
+    response = post_step(client, token, "what", {"city": "Laredo", "nav": "back"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("/about/")
+    html = client.get(f"/es/complaint/{token}/what/").content.decode()
+    assert 'value="Laredo"' in html
+
+
+def test_a_state_with_several_offices_asks_which_one(client):
+    token = start(client)
+    post_step(client, token, "about", VALID["about"])
+    post_step(client, token, "what", {**VALID["what"], "state": "TX"})
+    html = client.get(f"/es/complaint/{token}/officers/").content.decode()
+    for code in ["DAL", "ELP", "HLG", "HOU", "SNA"]:
+        assert f'value="{code}"' in html
+    post_step(client, token, "what", {**VALID["what"], "state": "GA"})
+    html = client.get(f"/es/complaint/{token}/officers/").content.decode()
+    assert 'name="field_office"' not in html
+
+
+def test_the_review_sends_the_filer_back_to_an_unfinished_step(client):
+    token = start(client)
+    post_step(client, token, "about", VALID["about"])
+    response = client.get(f"/es/complaint/{token}/review/")
+    assert response.status_code == 302
+    assert "/what/?from=review&check=1" in response["Location"]
+    page = client.get(response["Location"]).content.decode()
+    assert 'class="error-summary"' in page
+    assert not Complaint.objects.exists()
+
+
+def test_an_unknown_or_expired_draft_is_a_404(client):
+    assert client.get("/es/complaint/not-a-token/about/").status_code == 404
+    token = start(client)
+    Draft.objects.update(expires_at="2000-01-01T00:00:00Z")
+    assert client.get(f"/es/complaint/{token}/about/").status_code == 404
+    assert client.get(f"/es/complaint/{token}/nowhere/").status_code == 404
+
+
+def test_drafts_are_encrypted_in_the_database(client):
+    token = start(client)
+    post_step(client, token, "about", VALID["about"])
+    post_step(client, token, "what", {**VALID["what"], "city": "Pasadena-Secret"})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT answers FROM intake_draft")
+        assert "Pasadena-Secret" not in cursor.fetchone()[0]
+
+
+def test_a_complaint_starts_its_history_as_received(client):
+    submit(client, walk(client))
+    complaint = Complaint.objects.get()
+    assert list(complaint.events.values_list("status", flat=True)) == [Status.RECEIVED]
+    assert not Attachment.objects.exists()
