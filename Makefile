@@ -7,7 +7,7 @@ PORT ?= 8000
 MAKEMESSAGES := $(PY) manage.py makemessages --all --no-location --no-obsolete \
 	--ignore=.venv --ignore=var --ignore=tests --ignore=bench
 
-.PHONY: run test setup setup-dev gettext migrate messages compilemessages lint format clean
+.PHONY: run test bench setup setup-dev gettext migrate messages compilemessages lint format clean
 
 $(VENV)/.run-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ run: setup compilemessages
 
 test: setup-dev compilemessages
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Load benchmarks on the production stack (needs PostgreSQL and Redis); see bench/README.md.
+bench: setup-dev compilemessages
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 messages: setup-dev
 	$(MAKEMESSAGES)

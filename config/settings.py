@@ -81,6 +81,9 @@ INSTALLED_APPS = [
     "cases",
     "transparency",
 ]
+# Benchmark baselines and the bulk seeder (bench/README.md); never in a real deployment.
+if env_bool("VOCES_BENCH", False):
+    INSTALLED_APPS.append("bench.baseline")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -14,3 +15,6 @@ urlpatterns += i18n_patterns(
     path("", include("intake.urls")),
     prefix_default_language=True,
 )
+
+if "bench.baseline" in settings.INSTALLED_APPS:
+    urlpatterns += i18n_patterns(path("bench/", include("bench.baseline.urls")), prefix_default_language=True)

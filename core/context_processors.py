@@ -1,21 +1,40 @@
 from django.conf import settings
-from django.urls import translate_url
-from django.utils.translation import get_language, get_language_info
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils.translation import get_language, get_language_info, override
+
+
+def _switcher_urls(request) -> dict[str, str]:
+    """The current page in every language: resolved once, reversed per language (Django's
+    translate_url would resolve the path again for each of the ten)."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        match = None
+    query = f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else ""
+    urls = {}
+    for code, _name in settings.LANGUAGES:
+        with override(code):
+            try:
+                urls[code] = reverse(match.view_name, args=match.args, kwargs=match.kwargs) + query if match else ""
+            except NoReverseMatch:
+                urls[code] = ""
+            if not urls[code]:
+                urls[code] = reverse("core:home")
+    return urls
 
 
 def site(request):
     current = get_language()
-    languages = []
-    for code, _name in settings.LANGUAGES:
-        info = get_language_info(code)
-        languages.append(
-            {
-                "code": code,
-                "name_local": info["name_local"],
-                "url": translate_url(request.get_full_path(), code),
-                "current": code == current,
-            }
-        )
+    urls = _switcher_urls(request)
+    languages = [
+        {
+            "code": code,
+            "name_local": get_language_info(code)["name_local"],
+            "url": urls[code],
+            "current": code == current,
+        }
+        for code, _name in settings.LANGUAGES
+    ]
     return {
         "site_languages": languages,
         "quick_exit_url": settings.QUICK_EXIT_URL,

@@ -1,3 +1,5 @@
+import time
+
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -5,28 +7,47 @@ from intake.models import Complaint, ComplaintEvent, Draft, FieldOffice
 from intake.receipts import receipt_index, receipt_normalise
 from privacy.crypto import blind_index
 
+_offices: tuple[float, list[FieldOffice]] = (0.0, [])
+OFFICES_TTL_SECONDS = 60
+
+
+def field_offices_active() -> list[FieldOffice]:
+    """The 25 active offices, read at most once a minute per process: every intake step asks."""
+    global _offices
+    now = time.monotonic()
+    if now - _offices[0] > OFFICES_TTL_SECONDS:
+        _offices = (now, list(FieldOffice.objects.filter(is_active=True)))
+    return _offices[1]
+
+
+def field_offices_forget() -> None:
+    global _offices
+    _offices = (0.0, [])
+
 
 def field_offices_for_state(state: str) -> list[FieldOffice]:
     """The offices whose area covers a state: one for most states, several for TX, CA, NY."""
     state = state.strip().upper()
-    return [office for office in FieldOffice.objects.filter(is_active=True) if state in office.states]
+    return [office for office in field_offices_active() if state in office.states]
+
+
+def field_office_by_code(code: str) -> FieldOffice | None:
+    return next((office for office in field_offices_active() if office.code == code), None)
 
 
 def draft_by_token(token: str) -> Draft | None:
     """A live draft by the token in its URL; an expired one is as good as gone."""
-    return (
-        Draft.objects.filter(token_index=blind_index(token, purpose="draft"), expires_at__gt=timezone.now())
-        .select_related("complaint")
-        .first()
-    )
+    return Draft.objects.filter(token_index=blind_index(token, purpose="draft"), expires_at__gt=timezone.now()).first()
 
 
 def complaint_by_receipt(receipt: str) -> Complaint | None:
     digits = receipt_normalise(receipt)
     if digits is None:
         return None
+    # Only what the status page shows: loading the rest would decrypt the filer's words for nothing.
     return (
         Complaint.objects.filter(receipt_index=receipt_index(digits))
+        .only("id", "reference", "status", "outcome", "language")
         .prefetch_related(Prefetch("events", queryset=ComplaintEvent.objects.order_by("created_at", "id")))
         .first()
     )

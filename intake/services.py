@@ -21,9 +21,9 @@ from intake.models import (
     ComplaintEvent,
     ComplaintNote,
     Draft,
-    FieldOffice,
 )
 from intake.receipts import receipt_display, receipt_index, receipt_new
+from intake.selectors import field_office_by_code
 from messaging.addresses import address_index
 from messaging.services import outbound_queue
 from privacy.attachments import CheckedFile, UploadRejected
@@ -112,9 +112,8 @@ def complaint_submit(
     One transaction writes the complaint, allegations, contact, attachments, first status event,
     audit event and outbox rows. The same submission_key twice gives back the first complaint.
     """
-    existing = Complaint.objects.filter(submission_key=submission_key).first()
-    if existing is not None:
-        return SubmitResult(existing, None, False)
+    # No look-before-you-leap query: the unique submission_key refuses a second row, and the
+    # savepoint below rolls the attempt back whole.
     try:
         with transaction.atomic():
             return _complaint_create(
@@ -136,7 +135,7 @@ def _complaint_create(*, data, channel, submission_key, attachments, organizatio
     if data.filer_role == "advocate" and not data.on_behalf_consent:
         raise ApplicationError("A complaint filed on behalf of someone needs their consent.", code="consent")
     receipt = receipt_new()
-    field_office = FieldOffice.objects.filter(code=data.field_office_code).first() if data.field_office_code else None
+    field_office = field_office_by_code(data.field_office_code) if data.field_office_code else None
     contact = None if data.is_anonymous or data.contact is None or data.contact.is_empty() else data.contact
     complaint = Complaint(
         reference=reference_next(prefix="C"),
@@ -184,7 +183,8 @@ def _complaint_create(*, data, channel, submission_key, attachments, organizatio
         gender=data.gender,
         race_ethnicity=sorted(set(data.race_ethnicity)),
     )
-    complaint.full_clean(validate_unique=False)
+    # The related rows were just looked up; validating them again would cost a query each.
+    complaint.full_clean(exclude=["field_office", "organization", "filed_by"], validate_unique=False)
     complaint.save()
     Allegation.objects.bulk_create(
         [Allegation(complaint=complaint, kind=kind) for kind in sorted(set(data.allegations))]
@@ -386,7 +386,7 @@ def draft_remove_attachment(*, draft: Draft, attachment_id: int) -> None:
 
 
 @transaction.atomic
-def draft_submit(*, draft: Draft, data: ComplaintInput) -> tuple[Complaint, str]:
+def draft_submit(*, draft: Draft, data: ComplaintInput, attachments: list[Attachment]) -> tuple[Complaint, str]:
     """Submit a web draft once: a second submission (double click, back button, a retry after a
     lost response) finds the first complaint and its receipt, kept on the draft until saved."""
     draft = Draft.objects.select_for_update().get(pk=draft.pk)
@@ -396,7 +396,7 @@ def draft_submit(*, draft: Draft, data: ComplaintInput) -> tuple[Complaint, str]
         data=data,
         channel="web",
         submission_key=f"web:{draft.pk}",
-        attachments=list(draft.attachments.all()),
+        attachments=attachments,
     )
     draft.complaint = result.complaint
     draft.receipt = result.receipt or ""

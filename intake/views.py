@@ -164,7 +164,7 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         data = complaint_input_from_forms(forms, draft=draft, answers=answers)
         try:
-            services.draft_submit(draft=draft, data=data)
+            services.draft_submit(draft=draft, data=data, attachments=forms["story"].attachments)
         except ApplicationError:
             return redirect(reverse("intake:step", args=[token, STEP_NAMES[0]]) + "?from=review&check=1")
         return redirect("intake:receipt", token=token)

@@ -103,3 +103,13 @@ def empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_field_offices():
+    """Field offices are cached per process for a minute; each test sees its own database's."""
+    from intake.selectors import field_offices_forget
+
+    field_offices_forget()
+    yield
+    field_offices_forget()

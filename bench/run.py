@@ -1,0 +1,274 @@
+"""`make bench`: the production stack on this machine under load, side by side with the
+framework's own ceiling measured in the same run. See bench/README.md.
+
+    python bench/run.py                 # 10,000 complaints, 10 s per scenario, writes RESULTS.md
+    python bench/run.py --size 1000000  # the big table
+    python bench/run.py --smoke         # a few seconds of everything (the test suite runs this)
+"""
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg2
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+# name, what it measures, baseline it is compared with, minimum ratio to that baseline
+SCENARIOS = [
+    ("a0", "baseline: GET of a tiny template", None, None),
+    ("a1", "baseline: CSRF form POST, two fields, one insert", None, None),
+    ("b", "home page (es)", "a0", 0.8),
+    ("c", "complaint form final submission (PostgreSQL)", "a1", 0.6),
+    ("d", "status lookup by receipt", "a0", 0.6),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def memory_gib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return round(int(line.split()[1]) / 1024 / 1024, 1)
+    return 0.0
+
+
+def commit() -> str:
+    try:
+        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def recreate_database(url_base: str, name: str) -> None:
+    connection = psycopg2.connect(f"{url_base}/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+
+
+class Stack:
+    """gunicorn, a Celery worker, and the commands around them, with one environment."""
+
+    def __init__(self, args, workdir: Path) -> None:
+        self.args = args
+        self.workdir = workdir
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.processes: list[subprocess.Popen] = []
+        self.env = {
+            **os.environ,
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "BLIND_INDEX_KEY": secrets.token_hex(32),
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_HSTS_SECONDS": "0",
+            "DATABASE_URL": f"{args.postgres}/{args.database}",
+            "REDIS_URL": f"{args.redis}/12",
+            "CELERY_BROKER_URL": f"{args.redis}/11",
+            "VOCES_BENCH": "1",
+            "VAR_DIR": str(workdir / "var"),
+            "LOG_LEVEL": "WARNING",
+            # The limiter still runs (a Redis increment per lookup) but never refuses.
+            "STATUS_LOOKUP_RATE_PER_CLIENT": "100000000/h",
+            "STATUS_LOOKUP_RATE_PER_RECEIPT": "100000000/h",
+        }
+
+    def manage(self, *command: str) -> str:
+        result = subprocess.run(
+            [PY, "manage.py", *command], cwd=ROOT, env=self.env, capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"manage.py {' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def start(self) -> None:
+        log = (self.workdir / "gunicorn.log").open("w")
+        self.processes.append(
+            subprocess.Popen(
+                [PY, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}"]
+                + ["--workers", str(self.args.workers), "--worker-class", "sync", "--timeout", "60"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        worker_log = (self.workdir / "celery.log").open("w")
+        self.processes.append(
+            subprocess.Popen(
+                [PY, "-m", "celery", "-A", "config", "worker", "--concurrency", "1", "--loglevel", "WARNING"]
+                + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=worker_log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit("gunicorn did not answer /healthz within 60 s; see " + str(self.workdir / "gunicorn.log"))
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def load(stack: Stack, scenario: str, args, data: Path | None) -> dict:
+    command = [PY, str(ROOT / "bench" / "load.py"), "--base", stack.base, "--scenario", scenario]
+    command += ["--duration", str(args.duration), "--warmup", str(args.warmup), "--concurrency", str(args.concurrency)]
+    if data:
+        command += ["--data", str(data)]
+    output = subprocess.run(command, capture_output=True, text=True, check=False, timeout=args.duration * 5 + 120)
+    if output.returncode != 0:
+        raise SystemExit(f"load generator failed for {scenario}:\n{output.stderr}")
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def evaluate(results: dict) -> list[dict]:
+    rows = []
+    for name, label, baseline, minimum in SCENARIOS:
+        figures = results[name]
+        ratio = round(figures["rps"] / results[baseline]["rps"], 2) if baseline and results[baseline]["rps"] else None
+        tail_ok = figures["p99_ms"] <= 5 * figures["p50_ms"] if figures["p50_ms"] else False
+        meets = figures["errors"] == 0 and tail_ok and (ratio is None or ratio >= minimum)
+        rows.append({"name": name, "label": label, "baseline": baseline, "minimum": minimum, "ratio": ratio,
+                     "tail_ok": tail_ok, "meets": meets, **figures})  # fmt: skip
+    return rows
+
+
+def write_results(path: Path, rows: list[dict], weights: list[dict], args, seed_output: str) -> None:
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmark results",
+        "",
+        "Made by `make bench` (`python bench/run.py`); regenerate rather than edit. Ratios compare each",
+        "scenario with its baseline measured in the same run on the same machine; absolute figures on",
+        "a shared machine drift, ratios much less.",
+        "",
+        f"- Date: {now}; commit `{commit()}`",
+        f"- Machine: {os.cpu_count()} cores, {memory_gib()} GiB, {platform.platform()}, Python {platform.python_version()}",
+        f"- Stack: gunicorn {args.workers} sync workers, PostgreSQL, Redis cache and broker, one Celery worker;"
+        f" DEBUG off; load from {args.concurrency} client threads in a second process on 127.0.0.1",
+        f"- Data: {args.size:,} complaints seeded ({seed_output.strip().splitlines()[-1]})",
+        f"- Each scenario: {args.warmup:g} s warm-up, then {args.duration:g} s measured",
+        "",
+        "| scenario | what | req/s | p50 ms | p95 ms | p99 ms | errors | ratio | target | met |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for row in rows:
+        target = f"≥ {row['minimum']} × {row['baseline']}" if row["baseline"] else "baseline"
+        target += ", 0 errors, p99 < 5 × p50"
+        ratio = f"{row['ratio']:.2f}" if row["ratio"] is not None else "1"
+        met = "yes" if row["meets"] else "**no**"
+        lines.append(
+            f"| {row['name']} | {row['label']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} "
+            f"| {row['p99_ms']:.1f} | {row['errors']} | {ratio} | {target} | {met} |"
+        )
+    lines += [
+        "",
+        "## Page weight (compressed bytes over the wire; budget 30 KB home, 50 KB others)",
+        "",
+        "| page | HTML | CSS | JS | other | total | budget | other hosts | ok |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for weight in weights:
+        lines.append(
+            f"| `{weight['path']}` | {weight['html']} | {weight['css']} | {weight['js']} | {weight['other']} "
+            f"| {weight['total']} | {weight['budget']} | {len(weight['foreign'])} | {'yes' if weight['ok'] else '**no**'} |"
+        )
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--workers", type=int, default=max(1, 2 * (os.cpu_count() or 1) - 1))
+    parser.add_argument("--concurrency", type=int, default=0, help="client threads (default 2 × workers)")
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379"))
+    parser.add_argument("--database", default="voces_bench")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes and a second per scenario")
+    args = parser.parse_args()
+    if args.smoke:
+        args.size, args.duration, args.warmup, args.workers = 200, 1, 0.3, 1
+    args.concurrency = args.concurrency or 2 * args.workers
+    drafts = 200 if args.smoke else 12_000
+
+    workdir = ROOT / "bench" / "var"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    stack = Stack(args, workdir)
+    print(f"Database {args.database}: recreating, migrating, seeding {args.size:,} complaints …", flush=True)
+    recreate_database(args.postgres, args.database)
+    stack.manage("migrate", "--noinput", "-v0")
+    stack.manage("collectstatic", "--noinput", "-v0")
+    seed_output = stack.manage(
+        "bench_seed",
+        f"--complaints={args.size}",
+        f"--drafts={drafts}",
+        f"--receipts-out={workdir / 'receipts.txt'}",
+        f"--drafts-out={workdir / 'drafts.txt'}",
+    )
+    print(seed_output.strip().splitlines()[-1], flush=True)
+    try:
+        stack.start()
+        weights = [] if args.smoke else json.loads(
+            subprocess.run([PY, str(ROOT / "bench" / "page_weight.py"), "--base", stack.base],
+                           capture_output=True, text=True, check=False).stdout or "[]"
+        )  # fmt: skip
+        results = {}
+        for name, label, _baseline, _minimum in SCENARIOS:
+            data = {"c": workdir / "drafts.txt", "d": workdir / "receipts.txt"}.get(name)
+            results[name] = load(stack, name, args, data)
+            figures = results[name]
+            print(
+                f"{name:>3} {label:<50} {figures['rps']:>7.0f} req/s  p50 {figures['p50_ms']:.1f} ms  "
+                f"p99 {figures['p99_ms']:.1f} ms  errors {figures['errors']} {figures['error_kinds']}",
+                flush=True,
+            )
+    finally:
+        stack.stop()
+    rows = evaluate(results)
+    write_results(args.results, rows, weights, args, seed_output)
+    print(f"Written {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
