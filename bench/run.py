@@ -87,6 +87,7 @@ class Stack:
             "REDIS_URL": f"{args.redis}/12",
             "CELERY_BROKER_URL": f"{args.redis}/11",
             "VOCES_BENCH": "1",
+            "ALLOW_CONSOLE_TRANSPORTS": "1",
             "VAR_DIR": str(workdir / "var"),
             "LOG_LEVEL": "WARNING",
             # The limiter still runs (a Redis increment per lookup) but never refuses.

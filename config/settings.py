@@ -31,6 +31,12 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 FIELD_ENCRYPTION_KEYS = [key.strip() for key in env_secret("FIELD_ENCRYPTION_KEYS").split(",") if key.strip()]
 BLIND_INDEX_KEY = env_secret("BLIND_INDEX_KEY")
 
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1", "testserver"}
+if DEBUG and set(ALLOWED_HOSTS) - _LOCAL_HOSTS:
+    raise ImproperlyConfigured(
+        "DEBUG is on (the default) while ALLOWED_HOSTS names a public host: set DEBUG=0 in production."
+    )
+
 if DEBUG:
     SECRET_KEY = SECRET_KEY or _DEV_SECRET_KEY
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
@@ -199,8 +205,9 @@ LANGUAGES = [
     ("pa", _("Punjabi")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-LANGUAGE_COOKIE_NAME = "voces_language"
-LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+# A neutral name, and gone when the browser closes: a phone may be inspected.
+LANGUAGE_COOKIE_NAME = "lang"
+LANGUAGE_COOKIE_AGE = None
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # Static files: served by WhiteNoise, compressed and fingerprinted outside DEBUG.
@@ -233,6 +240,10 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "REMOTE_ADDR")
 STATUS_LOOKUP_RATE_PER_CLIENT = env_str("STATUS_LOOKUP_RATE_PER_CLIENT", "30/h")
 STATUS_LOOKUP_RATE_PER_RECEIPT = env_str("STATUS_LOOKUP_RATE_PER_RECEIPT", "20/h")
+DRAFT_START_RATE_PER_CLIENT = env_str("DRAFT_START_RATE_PER_CLIENT", "30/h")
+UPLOAD_RATE_PER_CLIENT = env_str("UPLOAD_RATE_PER_CLIENT", "120/h")
+# How long the receipt page of a submitted web complaint can still be opened.
+RECEIPT_SHOWN_MINUTES = env_int("RECEIPT_SHOWN_MINUTES", 60)
 
 # Security
 SESSION_COOKIE_HTTPONLY = True
@@ -297,6 +308,19 @@ VOCES_SMS_NUMBER = env_str("VOCES_SMS_NUMBER")
 VOCES_VOICE_NUMBER = env_str("VOCES_VOICE_NUMBER")
 VOCES_WHATSAPP_NUMBER = env_str("VOCES_WHATSAPP_NUMBER")
 
+if not DEBUG and not env_bool("ALLOW_CONSOLE_TRANSPORTS", False):
+    # Console transports write numbers and receipts to the log: development and benchmarks only.
+    if SMS_TRANSPORT.endswith("ConsoleSmsTransport") or EMAIL_BACKEND.endswith("console.EmailBackend"):
+        raise ImproperlyConfigured(
+            "With DEBUG off, set SMS_TRANSPORT and EMAIL_BACKEND to real providers "
+            "(or ALLOW_CONSOLE_TRANSPORTS=1 for a benchmark)."
+        )
+if not DEBUG and env_bool("BEHIND_TLS_PROXY", False) and CLIENT_ADDRESS_HEADER == "REMOTE_ADDR":
+    raise ImproperlyConfigured(
+        "Behind a proxy every visitor has the proxy's address: set CLIENT_ADDRESS_HEADER "
+        "(for example HTTP_X_REAL_IP) so rate limits apply per visitor."
+    )
+
 # The quick-exit button leaves for this neutral page.
 QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.google.com/search?q=weather")
 
@@ -308,11 +332,14 @@ DRAFT_TTL_HOURS = env_int("DRAFT_TTL_HOURS", 24)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "core.logging.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
-        # Request lines carry no client address in Django's own loggers; keep it that way.
-        "django.server": {"level": "INFO" if DEBUG else "WARNING"},
+        # Django's own loggers go through the redacting handler too. Their request lines carry no
+        # client address; keep it that way.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO" if DEBUG else "WARNING", "propagate": False},
     },
 }

@@ -5,6 +5,7 @@ are rate-limited, and the status page must stay fast under load.
 """
 
 import secrets
+import unicodedata
 
 from privacy.crypto import blind_index
 
@@ -15,8 +16,13 @@ def receipt_new() -> str:
     return str(10 ** (RECEIPT_DIGITS - 1) + secrets.randbelow(9 * 10 ** (RECEIPT_DIGITS - 1)))
 
 
+def receipt_digits(value: str) -> str:
+    """The digits of what was typed, whatever the script (Arabic-Indic ٤٨٢١ counts as 4821)."""
+    return "".join(str(unicodedata.decimal(ch)) for ch in value[:100] if unicodedata.decimal(ch, None) is not None)
+
+
 def receipt_normalise(value: str) -> str | None:
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = receipt_digits(value)
     return digits if len(digits) == RECEIPT_DIGITS else None
 
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -146,7 +147,7 @@ def _complaint_create(*, data, channel, submission_key, attachments, organizatio
         filer_role=data.filer_role,
         organization=organization,
         on_behalf_organization=data.on_behalf_organization.strip() if data.filer_role == "advocate" else "",
-        on_behalf_consent_at=timezone.now() if data.on_behalf_consent else None,
+        on_behalf_consent_at=timezone.now() if data.filer_role == "advocate" and data.on_behalf_consent else None,
         filed_by=filed_by,
         urgent_flags=sorted(set(data.urgent_flags)),
         is_urgent=bool(data.urgent_flags),
@@ -283,7 +284,12 @@ def complaint_change_status(*, complaint: Complaint, status: str, outcome: str =
     return complaint
 
 
+@transaction.atomic
 def complaint_withdraw(*, complaint: Complaint) -> Complaint:
+    """The filer takes the complaint back. Twice (a double click) is the same as once."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if complaint.is_closed:
+        return complaint
     return complaint_change_status(complaint=complaint, status=Status.CLOSED, outcome=Outcome.WITHDRAWN)
 
 
@@ -297,7 +303,7 @@ def complaint_add_information(
     files = files or []
     if not text.strip() and not files:
         raise ApplicationError("Nothing to add.", code="empty")
-    stored = sum(a.size for a in complaint.attachments.all())
+    stored = complaint.attachments.aggregate(total=Sum("size"))["total"] or 0
     if stored + sum(checked.size for checked, _name in files) > settings.ATTACHMENT_MAX_TOTAL_BYTES:
         raise UploadRejected("total_too_large")
     if text.strip():
@@ -373,7 +379,7 @@ def draft_save_step(*, draft: Draft, step: str, answers: dict) -> Draft:
 def draft_add_attachment(*, draft: Draft, checked: CheckedFile, original_name: str) -> Attachment:
     with transaction.atomic():
         draft = Draft.objects.select_for_update().get(pk=draft.pk)
-        stored = sum(a.size for a in draft.attachments.all())
+        stored = draft.attachments.aggregate(total=Sum("size"))["total"] or 0
         if stored + checked.size > settings.ATTACHMENT_MAX_TOTAL_BYTES:
             raise UploadRejected("total_too_large")
         return attachment_store(checked=checked, original_name=original_name, draft=draft)
@@ -386,7 +392,7 @@ def draft_remove_attachment(*, draft: Draft, attachment_id: int) -> None:
 
 
 @transaction.atomic
-def draft_submit(*, draft: Draft, data: ComplaintInput, attachments: list[Attachment]) -> tuple[Complaint, str]:
+def draft_submit(*, draft: Draft, data: ComplaintInput) -> tuple[Complaint, str]:
     """Submit a web draft once: a second submission (double click, back button, a retry after a
     lost response) finds the first complaint and its receipt, kept on the draft until saved."""
     draft = Draft.objects.select_for_update().get(pk=draft.pk)
@@ -396,12 +402,16 @@ def draft_submit(*, draft: Draft, data: ComplaintInput, attachments: list[Attach
         data=data,
         channel="web",
         submission_key=f"web:{draft.pk}",
-        attachments=attachments,
+        attachments=list(draft.attachments.all()),
     )
+    if not result.created:
+        raise ApplicationError("This draft was already submitted.", code="duplicate")
     draft.complaint = result.complaint
-    draft.receipt = result.receipt or ""
+    draft.receipt = result.receipt
     draft.answers = "{}"
-    draft.save(update_fields=["complaint", "receipt", "answers"])
+    # The number is shown for a short while only, whatever was left of the draft's 24 hours.
+    draft.expires_at = timezone.now() + timedelta(minutes=settings.RECEIPT_SHOWN_MINUTES)
+    draft.save(update_fields=["complaint", "receipt", "answers", "expires_at"])
     return result.complaint, draft.receipt
 
 
@@ -414,9 +424,12 @@ def drafts_purge_expired(*, now=None) -> int:
     """Delete drafts past their time, with the files uploaded to them (never a complaint's)."""
     now = now or timezone.now()
     count = 0
-    for draft in Draft.objects.filter(expires_at__lte=now).prefetch_related("attachments")[:1000]:
+    for draft_id in Draft.objects.filter(expires_at__lte=now).values_list("pk", flat=True)[:1000]:
         with transaction.atomic():
-            for attachment in draft.attachments.all():
+            draft = Draft.objects.select_for_update(skip_locked=True).filter(pk=draft_id, expires_at__lte=now).first()
+            if draft is None:
+                continue
+            for attachment in Attachment.objects.filter(draft=draft, complaint__isnull=True):
                 attachment_delete(attachment=attachment)
             draft.delete()
         count += 1

@@ -21,7 +21,7 @@ from intake.forms import (
     upload_error_message,
 )
 from intake.models import Draft
-from intake.receipts import receipt_display
+from intake.receipts import receipt_digits, receipt_display
 from intake.selectors import complaint_by_receipt, draft_by_token, field_offices_for_state, status_timeline
 from privacy.attachments import UploadRejected, check_upload
 from privacy.ratelimit import over_limit
@@ -67,10 +67,14 @@ def _bound(step: str, draft: Draft, answers: dict):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
+    context = {"total_steps": TOTAL_STEPS, "draft_hours": settings.DRAFT_TTL_HOURS}
     if request.method == "POST":
+        if over_limit(request, group="draft-start", rate=settings.DRAFT_START_RATE_PER_CLIENT):
+            context["error"] = _("Too many tries. Please wait one hour and try again.")
+            return render(request, "intake/start.html", context, status=429)
         _draft, token = services.draft_start(language=get_language())
         return redirect("intake:step", token=token, step=STEP_NAMES[0])
-    return render(request, "intake/start.html", {"total_steps": TOTAL_STEPS, "draft_hours": settings.DRAFT_TTL_HOURS})
+    return render(request, "intake/start.html", context)
 
 
 @never_cache
@@ -93,18 +97,19 @@ def step(request: HttpRequest, token: str, step: str) -> HttpResponse:
 
     if request.method == "POST":
         kwargs.pop("initial", None)
-        form = form_class(request.POST, request.FILES, **kwargs)
-        valid = form.is_valid()
+        data = request.POST
         if form_class is StoryForm:
             upload_errors = _handle_files(request, draft)
+            # Files removed above are no longer choices; the list is shown afresh.
             data = request.POST.copy()
             data.setlist("remove_files", [])
-            form = form_class(data, **_form_kwargs(step, draft, answers))
-            valid = form.is_valid()
+            kwargs = _form_kwargs(step, draft, answers)
+        form = form_class(data, **kwargs)
+        valid = form.is_valid()
         services.draft_save_step(draft=draft, step=step, answers=form.answers())
-        if request.POST.get("nav") == "back":
-            if index == 0:
-                return redirect("intake:start")
+        if request.POST.get("nav") == "back" and index > 0:
+            if from_review:
+                return redirect("intake:review", token=token)
             return redirect("intake:step", token=token, step=STEP_NAMES[index - 1])
         if valid and not upload_errors:
             if from_review or index == len(STEP_NAMES) - 1:
@@ -133,17 +138,31 @@ def step(request: HttpRequest, token: str, step: str) -> HttpResponse:
     )
 
 
-def _handle_files(request: HttpRequest, draft: Draft) -> list[str]:
-    errors = [upload_error_message("too_large", name) for _field, name in getattr(request, "oversize_uploads", [])]
-    for attachment_id in request.POST.getlist("remove_files"):
-        if attachment_id.isdigit():
-            services.draft_remove_attachment(draft=draft, attachment_id=int(attachment_id))
-    for uploaded in request.FILES.getlist("files"):
+def _check_uploads(request: HttpRequest, uploads) -> tuple[list, list[str]]:
+    """The files of a request that Voces will keep, and a message for each one it will not."""
+    errors = [upload_error_message("too_large", name) for _f, name in getattr(request, "oversize_uploads", [])]
+    checked = []
+    for uploaded in uploads:
         try:
-            checked = check_upload(uploaded)
-            services.draft_add_attachment(draft=draft, checked=checked, original_name=uploaded.name)
+            checked.append((check_upload(uploaded), uploaded.name))
         except UploadRejected as rejected:
             errors.append(upload_error_message(rejected.code, uploaded.name))
+    return checked, errors
+
+
+def _handle_files(request: HttpRequest, draft: Draft) -> list[str]:
+    uploads = request.FILES.getlist("files")
+    if uploads and over_limit(request, group="upload", rate=settings.UPLOAD_RATE_PER_CLIENT):
+        return [_("Too many tries. Please wait one hour and try again.")]
+    checked, errors = _check_uploads(request, uploads)
+    for attachment_id in request.POST.getlist("remove_files"):
+        if attachment_id.isascii() and attachment_id.isdecimal() and len(attachment_id) < 19:
+            services.draft_remove_attachment(draft=draft, attachment_id=int(attachment_id))
+    for file, name in checked:
+        try:
+            services.draft_add_attachment(draft=draft, checked=file, original_name=name)
+        except UploadRejected as rejected:
+            errors.append(upload_error_message(rejected.code, name))
     return errors
 
 
@@ -164,7 +183,7 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         data = complaint_input_from_forms(forms, draft=draft, answers=answers)
         try:
-            services.draft_submit(draft=draft, data=data, attachments=forms["story"].attachments)
+            services.draft_submit(draft=draft, data=data)
         except ApplicationError:
             return redirect(reverse("intake:step", args=[token, STEP_NAMES[0]]) + "?from=review&check=1")
         return redirect("intake:receipt", token=token)
@@ -193,15 +212,13 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
     error = ""
     if request.method == "POST":
         if request.POST.get("saved"):
-            reference_language = draft.language
             services.draft_receipt_saved(draft=draft)
-            return render(request, "intake/done.html", {"language": reference_language})
+            return render(request, "intake/done.html")
         error = _("Please tick the box to show that you saved your number.")
     return render(
         request,
         "intake/receipt.html",
         {"receipt": receipt_display(draft.receipt), "token": token, "error": error},
-        status=400 if error else 200,
     )
 
 
@@ -215,7 +232,7 @@ def _lookup(request: HttpRequest, form: ReceiptLookupForm):
     if not form.is_valid():
         return None, None
     value = form.cleaned_data["receipt"]
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = receipt_digits(value)
     if over_limit(request, group="status-client", rate=settings.STATUS_LOOKUP_RATE_PER_CLIENT) or over_limit(
         request, group="status-receipt", rate=settings.STATUS_LOOKUP_RATE_PER_RECEIPT, value=digits
     ):
@@ -271,13 +288,7 @@ def status_add(request: HttpRequest) -> HttpResponse:
     receipt_value = lookup.cleaned_data["receipt"]
     if not form.is_valid():
         return _status_page(request, complaint, receipt_value, add_form=form, status=400)
-    files, rejected = [], []
-    rejected += [upload_error_message("too_large", name) for _f, name in getattr(request, "oversize_uploads", [])]
-    for uploaded in form.cleaned_data["files"]:
-        try:
-            files.append((check_upload(uploaded), uploaded.name))
-        except UploadRejected as exc:
-            rejected.append(upload_error_message(exc.code, uploaded.name))
+    files, rejected = _check_uploads(request, form.cleaned_data["files"])
     if rejected:
         for message in rejected:
             form.add_error("files", message)
@@ -287,7 +298,9 @@ def status_add(request: HttpRequest) -> HttpResponse:
     except UploadRejected as exc:
         form.add_error("files", upload_error_message(exc.code, ""))
         return _status_page(request, complaint, receipt_value, add_form=form, status=400)
-    except ApplicationError:
+    except ApplicationError as problem:
+        if problem.code != "closed":
+            raise
         form.add_error(None, _("This complaint is closed. You cannot add to it."))
         return _status_page(request, complaint, receipt_value, add_form=form, status=400)
     complaint = complaint_by_receipt(receipt_value)
@@ -306,7 +319,6 @@ def status_withdraw(request: HttpRequest) -> HttpResponse:
         return _status_page(
             request, complaint, receipt_value, message=_("To take back your complaint, tick the box first."), status=400
         )
-    if not complaint.is_closed:
-        services.complaint_withdraw(complaint=complaint)
+    services.complaint_withdraw(complaint=complaint)
     complaint = complaint_by_receipt(receipt_value)
     return _status_page(request, complaint, receipt_value, message=_("Your complaint is now closed."))

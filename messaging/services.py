@@ -81,12 +81,17 @@ def outbound_send(*, message_id: int) -> OutboundMessage | None:
             provider_id = _deliver(message)
         except Exception as exc:
             logger.warning("outbound %s attempt %s failed: %s", message.pk, message.attempts, type(exc).__name__)
-            message.last_error = f"{type(exc).__name__}: {exc}"[:200]
+            # The class only: provider messages quote the address.
+            message.last_error = type(exc).__name__[:200]
+            fields = ["attempts", "last_error", "status", "next_attempt_at"]
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = OutboundMessage.Status.FAILED
+                if message.sensitive:
+                    message.body = ""
+                    fields.append("body")
             else:
                 message.next_attempt_at = timezone.now() + timedelta(minutes=2**message.attempts)
-            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            message.save(update_fields=fields)
             return message
         message.status = OutboundMessage.Status.SENT
         message.provider_id = provider_id

@@ -17,11 +17,14 @@ class SendResult:
 
 
 class ConsoleSmsTransport:
-    """Development transport: writes the message to the log instead of sending it."""
+    """Development transport: writes the message to the log instead of sending it. The number is
+    masked, and the text (it may carry a receipt) is shown only with DEBUG on."""
 
     def send(self, *, to: str, body: str, channel: str = "sms") -> SendResult:
         provider_id = f"console-{uuid.uuid4().hex}"
-        logger.info("%s to %s (%s):\n%s", channel.upper(), to, provider_id, body)
+        masked = f"…{to[-2:]}" if len(to) > 2 else "…"
+        text = body if settings.DEBUG else f"({len(body)} characters)"
+        logger.info("%s to %s (%s):\n%s", channel.upper(), masked, provider_id, text)
         return SendResult(provider_id=provider_id, status="sent")
 
 

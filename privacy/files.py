@@ -25,14 +25,13 @@ def encrypted_file_delete(name: str) -> None:
         default_storage.delete(name)
 
 
-def encrypted_file_rotate(name: str) -> bool:
-    """Re-encrypt a stored file with the first key, in place; False when it already was."""
+def encrypted_file_rotated_copy(name: str) -> str | None:
+    """A copy of a stored file re-encrypted with the first key, under a new name; None when the
+    file already is. The caller points its row at the copy, then deletes the old file, so a crash
+    at any moment leaves one readable file for every row."""
     with default_storage.open(name, "rb") as handle:
         rotated = rotate_bytes(handle.read())
     if rotated is None:
-        return False
-    default_storage.delete(name)
-    saved = default_storage.save(name, ContentFile(rotated))
-    if saved != name:
-        raise RuntimeError(f"storage renamed {name} to {saved} during rotation")
-    return True
+        return None
+    folder = name.rsplit("/", 1)[0]
+    return default_storage.save(f"{folder}/{uuid.uuid4().hex}.bin", ContentFile(rotated))

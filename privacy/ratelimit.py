@@ -1,16 +1,21 @@
 """Rate limits that never keep an address: the client is known only by a keyed hash of it, held
 in the cache for the length of the window."""
 
+import logging
+
 from django.conf import settings
 from django_ratelimit.core import is_ratelimited
 
 from privacy.crypto import blind_index
 
+logger = logging.getLogger(__name__)
+
 
 def client_key(group: str, request) -> str:
     address = request.META.get(settings.CLIENT_ADDRESS_HEADER, "") or request.META.get("REMOTE_ADDR", "")
-    # Behind a proxy the header may hold a list; the first entry is the client.
-    return blind_index(address.split(",")[0].strip(), purpose="ratelimit-client")
+    # A forwarded list is "client, proxy, ...": the client can write anything at the front, so the
+    # entry our own proxy appended (the last) is the one to trust.
+    return blind_index(address.split(",")[-1].strip(), purpose="ratelimit-client")
 
 
 def over_limit(request, *, group: str, rate: str, value: str | None = None) -> bool:
@@ -23,4 +28,9 @@ def over_limit(request, *, group: str, rate: str, value: str | None = None) -> b
         def key(_group, _request):
             return hashed
 
-    return is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
+    try:
+        return is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
+    except Exception:
+        # The cache is down: serve the person rather than fail; the limit resumes with the cache.
+        logger.warning("rate limit %s not counted: cache unavailable", group)
+        return False

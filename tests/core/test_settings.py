@@ -11,11 +11,14 @@ PRODUCTION_SECRETS = {
     "ALLOWED_HOSTS": "voces.example.org",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "BLIND_INDEX_KEY": "f3c1d9a87b6e5f4c3b2a1908f7e6d5c4b3a29180",
+    "EMAIL_BACKEND": "anymail.backends.test.EmailBackend",
+    "ALLOW_CONSOLE_TRANSPORTS": "1",
 }
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in PRODUCTION_SECRETS and k != "DEBUG"}
+    base = {k: v for k, v in base.items() if k not in {"ALLOWED_HOSTS", "SMS_TRANSPORT", "BEHIND_TLS_PROXY"}}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=REPO,
@@ -30,7 +33,7 @@ def test_production_without_secrets_refuses_to_start_with_a_clear_message():
     result = manage("check", DEBUG="0")
     assert result.returncode != 0
     assert "refuses to start with DEBUG off" in result.stderr
-    for name in PRODUCTION_SECRETS:
+    for name in ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"]:
         assert name in result.stderr
 
 
@@ -65,3 +68,22 @@ def test_database_connections_are_health_checked():
     from django.conf import settings
 
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+def test_production_refuses_transports_that_write_messages_to_the_log():
+    secrets = {k: v for k, v in PRODUCTION_SECRETS.items() if k != "ALLOW_CONSOLE_TRANSPORTS"}
+    result = manage("check", DEBUG="0", **secrets)
+    assert result.returncode != 0
+    assert "SMS_TRANSPORT and EMAIL_BACKEND" in result.stderr
+
+
+def test_debug_is_refused_on_a_public_host_name():
+    result = manage("check", ALLOWED_HOSTS="voces.example.org")
+    assert result.returncode != 0
+    assert "DEBUG is on" in result.stderr
+
+
+def test_behind_a_proxy_the_client_address_header_must_be_named():
+    result = manage("check", DEBUG="0", BEHIND_TLS_PROXY="1", **PRODUCTION_SECRETS)
+    assert result.returncode != 0
+    assert "CLIENT_ADDRESS_HEADER" in result.stderr

@@ -113,3 +113,38 @@ def test_a_filer_can_withdraw_after_confirming(client, receipt):
     assert complaint.status == "closed"
     assert complaint.outcome == "withdrawn"
     assert 'action="/es/status/add/"' not in response.content.decode()
+
+
+def test_a_receipt_typed_in_arabic_indic_digits_is_found(client, receipt):
+    arabic = receipt.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert client.post("/ar/status/", {"receipt": arabic}).status_code == 200
+
+
+def test_withdrawing_twice_is_the_same_as_once(client, receipt):
+    first = client.post("/es/status/withdraw/", {"receipt": receipt, "confirm": "1"})
+    second = client.post("/es/status/withdraw/", {"receipt": receipt, "confirm": "1"})
+    assert first.status_code == second.status_code == 200
+    assert Complaint.objects.get().events.filter(status="closed").count() == 1
+
+
+def test_the_status_page_still_answers_when_the_cache_is_down(client, receipt, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    assert client.post("/es/status/", {"receipt": receipt}).status_code == 200
+
+
+def test_a_forged_forwarded_address_does_not_escape_the_limit(client, receipt, settings):
+    settings.CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.STATUS_LOOKUP_RATE_PER_CLIENT = "2/h"
+    codes = [
+        client.post(
+            "/es/status/", {"receipt": "1111 2222 3333 4444"}, HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, 198.51.100.7"
+        ).status_code
+        for n in range(4)
+    ]
+    assert codes[-1] == 429

@@ -56,7 +56,8 @@ def test_the_receipt_is_shown_until_the_filer_has_saved_it(client):
     again = client.get(f"/es/complaint/{token}/receipt/").content.decode()
     assert receipt[:4] in again
     refused = client.post(f"/es/complaint/{token}/receipt/", {})
-    assert refused.status_code == 400
+    assert refused.status_code == 200  # not a 4xx: the request log would record the URL
+    assert 'role="alert"' in refused.content.decode()
     done = client.post(f"/es/complaint/{token}/receipt/", {"saved": "1"})
     assert done.status_code == 200
     assert not Draft.objects.exists()
@@ -115,7 +116,8 @@ def test_an_urgent_complaint_on_behalf_with_contact_notifies_filer_and_staff(
     assert "Someone needs medical help now" in staff_mail.body
 
 
-def test_the_sms_to_the_filer_is_discreet(client, caplog, django_capture_on_commit_callbacks):
+def test_the_sms_to_the_filer_is_discreet(client, caplog, django_capture_on_commit_callbacks, settings):
+    settings.DEBUG = True  # the console transport shows the text only in development
     overrides = {
         "contact": {
             "contact_choice": "contact",
@@ -198,3 +200,52 @@ def test_a_complaint_starts_its_history_as_received(client):
     complaint = Complaint.objects.get()
     assert list(complaint.events.values_list("status", flat=True)) == [Status.RECEIVED]
     assert not Attachment.objects.exists()
+
+
+def test_an_odd_file_removal_value_is_ignored(client):
+    token = start(client)
+    for step in ["about", "what", "officers", "people"]:
+        post_step(client, token, step, VALID[step])
+    for odd in ["²", "-1", "9" * 40, "١"]:
+        response = post_step(client, token, "story", {**VALID["story"], "remove_files": [odd]})
+        assert response.status_code in (200, 302)
+
+
+def test_after_submission_the_receipt_page_lives_one_hour_only(client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    token = walk(client)
+    submit(client, token)
+    draft = Draft.objects.get()
+    assert draft.expires_at <= timezone.now() + timedelta(minutes=settings.RECEIPT_SHOWN_MINUTES, seconds=5)
+
+
+def test_starting_drafts_is_rate_limited(client, settings):
+    settings.DRAFT_START_RATE_PER_CLIENT = "2/h"
+    assert client.post("/es/complaint/").status_code == 302
+    assert client.post("/es/complaint/").status_code == 302
+    refused = client.post("/es/complaint/")
+    assert refused.status_code == 429
+    assert Draft.objects.count() == 2
+
+
+def test_the_first_step_has_no_back_button_and_back_from_a_change_returns_to_review(client):
+    token = walk(client)
+    assert 'value="back"' not in client.get(f"/es/complaint/{token}/about/").content.decode()
+    response = post_step(client, token, "what", {**VALID["what"], "nav": "back", "from": "review"})
+    assert response["Location"].endswith("/review/")
+
+
+def test_draft_tokens_never_reach_the_logs():
+    import logging
+
+    from core.logging import RedactSecrets
+
+    token = "B-eACqNcnVd-pWNecsB8r4cru5V_oQXA"
+    path = f"/es/complaint/{token}/receipt/"
+    record = logging.LogRecord("django.request", logging.WARNING, "", 0, "Bad Request: %s", (path,), None)
+    RedactSecrets().filter(record)
+    assert token not in record.getMessage()
+    assert record.getMessage() == "Bad Request: /es/complaint/…/receipt/"

@@ -71,3 +71,26 @@ def test_rotation_leaves_values_already_under_the_first_key_alone(db, settings):
     before = raw_addresses()
     call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))
     assert raw_addresses() == before
+
+
+def test_key_rotation_reencrypts_stored_files_without_losing_one(db, settings, tmp_path):
+    from intake.services import attachment_store
+    from privacy.attachments import check_upload
+    from privacy.files import encrypted_file_read
+    from tests import files
+
+    settings.MEDIA_ROOT = tmp_path
+    old_key = settings.FIELD_ENCRYPTION_KEYS[0]
+    new_key = Fernet.generate_key().decode()
+    attachment = attachment_store(checked=check_upload(files.png()), original_name="a.png")
+    before = (attachment.original_file, attachment.clean_file)
+    content = encrypted_file_read(attachment.original_file)
+
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
+    call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))
+    attachment.refresh_from_db()
+    assert attachment.original_file != before[0]
+    assert not (tmp_path / before[0]).exists()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]
+    assert encrypted_file_read(attachment.original_file) == content
+    assert encrypted_file_read(attachment.clean_file)

@@ -4,7 +4,7 @@ from django.db import connection, transaction
 
 from privacy.crypto import rotate
 from privacy.fields import EncryptedFileRefField, EncryptedTextField
-from privacy.files import encrypted_file_rotate
+from privacy.files import encrypted_file_delete, encrypted_file_rotated_copy
 
 BATCH = 500
 
@@ -26,12 +26,26 @@ class Command(BaseCommand):
                 total += count
             for field in model._meta.concrete_fields:
                 if isinstance(field, EncryptedFileRefField):
-                    names = model._default_manager.exclude(**{field.name: ""}).values_list(field.name, flat=True)
-                    count = sum(encrypted_file_rotate(name) for name in names.iterator())
+                    count = self._rotate_files(model, field.name)
                     if count:
                         self.stdout.write(f"{model._meta.label}.{field.name}: {count} file(s) re-encrypted")
                     total += count
         self.stdout.write(self.style.SUCCESS(f"Done: {total} value(s) re-encrypted with the first key."))
+
+    def _rotate_files(self, model, field: str) -> int:
+        count = 0
+        rows = model._default_manager.exclude(**{field: ""}).values_list("pk", field)
+        for pk, name in rows.iterator():
+            copy = encrypted_file_rotated_copy(name)
+            if copy is None:
+                continue
+            # Only if the row still points at the file read: a concurrent change wins.
+            if model._default_manager.filter(pk=pk, **{field: name}).update(**{field: copy}):
+                encrypted_file_delete(name)
+                count += 1
+            else:
+                encrypted_file_delete(copy)
+        return count
 
     def _rotate_column(self, table: str, pk: str, column: str) -> int:
         # Raw SQL on purpose: rotation must see the stored tokens, not decrypted values, and must
@@ -42,7 +56,8 @@ class Command(BaseCommand):
             f"WHERE {qn(pk)} > %s AND {qn(column)} IS NOT NULL AND {qn(column)} <> '' "
             f"ORDER BY {qn(pk)} LIMIT {BATCH}"
         )
-        update = f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE {qn(pk)} = %s"  # noqa: S608
+        # Compare-and-set: a value written since it was read is left alone (and is already new).
+        update = f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE {qn(pk)} = %s AND {qn(column)} = %s"  # noqa: S608
         count, last = 0, None
         while True:
             with transaction.atomic(), connection.cursor() as cursor:
@@ -53,7 +68,7 @@ class Command(BaseCommand):
                 rows = cursor.fetchall()
                 if not rows:
                     return count
-                changes = [(new, row_pk) for row_pk, token in rows if (new := rotate(token)) is not None]
+                changes = [(new, row_pk, token) for row_pk, token in rows if (new := rotate(token)) is not None]
                 if changes:
                     cursor.executemany(update, changes)
                 count += len(changes)
