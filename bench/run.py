@@ -36,6 +36,20 @@ SCENARIOS = [
 ]
 
 
+RUN_ORDER = ["a0", "b", "d", "a0", "a1", "c", "a1"]
+
+
+def merge(first: dict, second: dict) -> dict:
+    """Two runs of one scenario as one: summed counts, mean rate and latencies."""
+    merged = dict(first)
+    for key in ("requests", "errors"):
+        merged[key] = first[key] + second[key]
+    for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "mean_ms"):
+        merged[key] = round((first[key] + second[key]) / 2, 2)
+    merged["error_kinds"] = sorted(set(first["error_kinds"]) | set(second["error_kinds"]))
+    return merged
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -184,7 +198,8 @@ def write_results(path: Path, rows: list[dict], weights: list[dict], args, seed_
         f"- Stack: gunicorn {args.workers} sync workers, PostgreSQL, Redis cache and broker, one Celery worker;"
         f" DEBUG off; load from {args.concurrency} client threads in a second process on 127.0.0.1",
         f"- Data: {args.size:,} complaints seeded ({seed_output.strip().splitlines()[-1]})",
-        f"- Each scenario: {args.warmup:g} s warm-up, then {args.duration:g} s measured",
+        f"- Each scenario: {args.warmup:g} s warm-up, then {args.duration:g} s measured; baselines twice"
+        " (before and after the scenarios compared with them) and averaged",
         "",
         "| scenario | what | req/s | p50 ms | p95 ms | p99 ms | errors | ratio | target | met |",
         "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
@@ -253,11 +268,15 @@ def main() -> int:
             subprocess.run([PY, str(ROOT / "bench" / "page_weight.py"), "--base", stack.base],
                            capture_output=True, text=True, check=False).stdout or "[]"
         )  # fmt: skip
-        results = {}
-        for name, label, _baseline, _minimum in SCENARIOS:
+        results: dict[str, dict] = {}
+        labels = {name: label for name, label, _b, _m in SCENARIOS}
+        # Each baseline is measured before and after the scenarios compared with it, and the two
+        # runs averaged: the machine's speed drifts during a run, and a ratio must not catch it.
+        for name in RUN_ORDER:
+            label = labels[name]
             data = {"c": workdir / "drafts.txt", "d": workdir / "receipts.txt"}.get(name)
-            results[name] = load(stack, name, args, data)
-            figures = results[name]
+            figures = load(stack, name, args, data)
+            results[name] = merge(results[name], figures) if name in results else figures
             print(
                 f"{name:>3} {label:<50} {figures['rps']:>7.0f} req/s  p50 {figures['p50_ms']:.1f} ms  "
                 f"p99 {figures['p99_ms']:.1f} ms  errors {figures['errors']} {figures['error_kinds']}",

@@ -1,16 +1,32 @@
+from functools import lru_cache
+
 from django.conf import settings
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.translation import get_language, get_language_info, override
 
+from core.logging import DRAFT_TOKEN
+
 
 def _switcher_urls(request) -> dict[str, str]:
-    """The current page in every language: resolved once, reversed per language (Django's
-    translate_url would resolve the path again for each of the ten)."""
+    query = f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else ""
+    if DRAFT_TOKEN.search(request.path_info):
+        # Pages of one draft: not worth remembering, and their tokens must not linger in memory.
+        return _urls_for(request.path_info, query)
+    return _remembered_urls(request.path_info, query)
+
+
+@lru_cache(maxsize=512)
+def _remembered_urls(path: str, query: str) -> dict[str, str]:
+    return _urls_for(path, query)
+
+
+def _urls_for(path: str, query: str) -> dict[str, str]:
+    """The page in every language: resolved once, reversed per language (Django's translate_url
+    would resolve the path again for each of the ten)."""
     try:
-        match = resolve(request.path_info)
+        match = resolve(path)
     except Resolver404:
         match = None
-    query = f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else ""
     urls = {}
     for code, _name in settings.LANGUAGES:
         with override(code):
