@@ -1,3 +1,5 @@
+from functools import wraps
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,19 +31,17 @@ from privacy.ratelimit import over_limit
 TOTAL_STEPS = len(STEP_NAMES) + 1  # and the review
 
 
-class DraftGone(Exception):
-    pass
+def with_draft(view):
+    """Give the view the live draft of the URL's token, or answer that the form is closed."""
 
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
+        draft = draft_by_token(token)
+        if draft is None:
+            return render(request, "intake/expired.html", {"draft_hours": settings.DRAFT_TTL_HOURS}, status=404)
+        return view(request, token, draft, *args, **kwargs)
 
-def _draft_or_gone(token: str) -> Draft:
-    draft = draft_by_token(token)
-    if draft is None:
-        raise DraftGone
-    return draft
-
-
-def _gone(request: HttpRequest) -> HttpResponse:
-    return render(request, "intake/expired.html", {"draft_hours": settings.DRAFT_TTL_HOURS}, status=404)
+    return wrapper
 
 
 def _form_kwargs(step: str, draft: Draft, answers: dict) -> dict:
@@ -79,13 +79,10 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def step(request: HttpRequest, token: str, step: str) -> HttpResponse:
+@with_draft
+def step(request: HttpRequest, token: str, draft: Draft, step: str) -> HttpResponse:
     if step not in STEP_FORMS:
         raise Http404("step")
-    try:
-        draft = _draft_or_gone(token)
-    except DraftGone:
-        return _gone(request)
     if draft.is_submitted:
         return redirect("intake:receipt", token=token)
     answers = services.draft_answers(draft)
@@ -168,11 +165,8 @@ def _handle_files(request: HttpRequest, draft: Draft) -> list[str]:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def review(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        draft = _draft_or_gone(token)
-    except DraftGone:
-        return _gone(request)
+@with_draft
+def review(request: HttpRequest, token: str, draft: Draft) -> HttpResponse:
     if draft.is_submitted:
         return redirect("intake:receipt", token=token)
     answers = services.draft_answers(draft)
@@ -202,11 +196,8 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def receipt(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        draft = _draft_or_gone(token)
-    except DraftGone:
-        return _gone(request)
+@with_draft
+def receipt(request: HttpRequest, token: str, draft: Draft) -> HttpResponse:
     if not draft.is_submitted:
         return redirect("intake:review", token=token)
     error = ""
