@@ -302,7 +302,12 @@ STAFF_ONDUTY_EMAIL = env_str("STAFF_ONDUTY_EMAIL", "on-duty@voces.localhost")
 # SMS, WhatsApp and voice: written to the console unless Twilio is configured.
 SMS_TRANSPORT = env_str("SMS_TRANSPORT", "messaging.transports.ConsoleSmsTransport")
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
-TWILIO_AUTH_TOKEN = env_secret("TWILIO_AUTH_TOKEN")
+# Signs Twilio's webhooks. In development a fixed token lets a local tool sign test requests.
+TWILIO_AUTH_TOKEN = env_secret("TWILIO_AUTH_TOKEN") or ("dev-twilio-auth-token" if DEBUG else "")
+TWILIO_SMS_FROM = env_str("TWILIO_SMS_FROM")
+TWILIO_WHATSAPP_FROM = env_str("TWILIO_WHATSAPP_FROM")
+# Only for tests and staging: send the REST calls to this base URL instead of Twilio's hosts.
+TWILIO_API_BASE = env_str("TWILIO_API_BASE")
 # The numbers shown to the public ("text or call us").
 VOCES_SMS_NUMBER = env_str("VOCES_SMS_NUMBER")
 VOCES_VOICE_NUMBER = env_str("VOCES_VOICE_NUMBER")

@@ -8,6 +8,7 @@ from core.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("twilio/", include("messaging.urls")),
 ]
 
 urlpatterns += i18n_patterns(

@@ -8,7 +8,7 @@ from django.utils import timezone
 from core.tasks import enqueue_on_commit
 from messaging.addresses import address_index
 from messaging.models import OptOut, OutboundMessage
-from messaging.transports import get_transport
+from messaging.transports import OPTED_OUT, TransportError, get_transport
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,9 @@ def outbound_send(*, message_id: int) -> OutboundMessage | None:
         message.attempts += 1
         try:
             provider_id = _deliver(message)
+        except TransportError as exc:
+            _record_refusal(message, exc)
+            return message
         except Exception as exc:
             logger.warning("outbound %s attempt %s failed: %s", message.pk, message.attempts, type(exc).__name__)
             # The class only: provider messages quote the address.
@@ -100,6 +103,63 @@ def outbound_send(*, message_id: int) -> OutboundMessage | None:
         if message.sensitive:
             message.body = ""
             fields.append("body")
+        message.save(update_fields=fields)
+        return message
+
+
+def _record_refusal(message: OutboundMessage, exc: TransportError) -> None:
+    """The provider answered with an error: opted out and permanent errors end here, others retry."""
+    message.error_code = exc.code
+    message.last_error = str(exc)[:200]
+    fields = ["attempts", "error_code", "last_error", "status", "next_attempt_at"]
+    if exc.opted_out:
+        opt_out_record(channel=message.channel, address=message.to, keyword="provider-21610")
+    if exc.permanent or message.attempts >= MAX_ATTEMPTS:
+        message.status = OutboundMessage.Status.SKIPPED if exc.opted_out else OutboundMessage.Status.FAILED
+        if message.sensitive:
+            message.body = ""
+            fields.append("body")
+    else:
+        message.next_attempt_at = timezone.now() + timedelta(minutes=2**message.attempts)
+    message.save(update_fields=fields)
+
+
+# How far along a message is: a delivery callback only ever moves it forward.
+STATUS_RANK = {"pending": 0, "sent": 1, "delivered": 2, "failed": 2, "skipped": 3}
+PROVIDER_STATUS = {
+    "accepted": "sent",
+    "scheduled": "sent",
+    "queued": "sent",
+    "sending": "sent",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "failed",
+    "failed": "failed",
+    "canceled": "failed",
+}
+
+
+def outbound_status_update(*, provider_id: str, provider_status: str, error_code: str = "") -> OutboundMessage | None:
+    """Apply a delivery callback. Unknown messages and statuses are ignored; callbacks arriving out
+    of order never move a message back."""
+    new = PROVIDER_STATUS.get(provider_status.lower())
+    if not provider_id or new is None:
+        return None
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().filter(provider_id=provider_id).first()
+        if message is None or STATUS_RANK[new] <= STATUS_RANK[message.status]:
+            return message
+        message.status = new
+        fields = ["status"]
+        if new == "delivered":
+            message.delivered_at = timezone.now()
+            fields.append("delivered_at")
+        if error_code.isdecimal():
+            message.error_code = int(error_code)
+            fields.append("error_code")
+            if message.error_code == OPTED_OUT:
+                opt_out_record(channel=message.channel, address=message.to, keyword="provider-21610")
         message.save(update_fields=fields)
         return message
 

@@ -1,19 +1,46 @@
-"""Outbound SMS transports, chosen by settings.SMS_TRANSPORT."""
+"""Outbound SMS and WhatsApp transports, chosen by settings.SMS_TRANSPORT."""
 
 import logging
+import urllib.parse
 import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
 
 logger = logging.getLogger(__name__)
+
+# Twilio errors after which sending again can never work.
+OPTED_OUT = 21610
+PERMANENT_ERRORS = {
+    21211,  # invalid 'To' number
+    21212,  # invalid 'From' number
+    21408,  # region not enabled
+    21612,  # cannot route to this number
+    21614,  # not a mobile number
+    21617,  # body too long
+    63016,  # WhatsApp: outside the 24-hour window without a template
+    OPTED_OUT,
+}
 
 
 @dataclass(frozen=True)
 class SendResult:
     provider_id: str
     status: str
+
+
+class TransportError(Exception):
+    """A send that failed. `permanent` ones are never retried; `opted_out` records an opt-out."""
+
+    def __init__(self, message: str, *, code: int | None = None, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.permanent = permanent
+        self.opted_out = code == OPTED_OUT
 
 
 class ConsoleSmsTransport:
@@ -26,6 +53,47 @@ class ConsoleSmsTransport:
         text = body if settings.DEBUG else f"({len(body)} characters)"
         logger.info("%s to %s (%s):\n%s", channel.upper(), masked, provider_id, text)
         return SendResult(provider_id=provider_id, status="sent")
+
+
+class RedirectingHttpClient(TwilioHttpClient):
+    """Sends the library's requests to TWILIO_API_BASE instead of Twilio's hosts (tests and
+    staging only): scheme and host change, path and query stay."""
+
+    def __init__(self, base: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.base = urllib.parse.urlsplit(base)
+
+    def request(self, method, url, *args, **kwargs):
+        parts = urllib.parse.urlsplit(url)
+        url = urllib.parse.urlunsplit((self.base.scheme, self.base.netloc, parts.path, parts.query, ""))
+        return super().request(method, url, *args, **kwargs)
+
+
+class TwilioTransport:
+    """SMS and WhatsApp through Twilio's REST API, with a delivery callback to /twilio/status/."""
+
+    def __init__(self) -> None:
+        http_client = RedirectingHttpClient(settings.TWILIO_API_BASE, timeout=10) if settings.TWILIO_API_BASE else None
+        # Explicit credentials always: an empty environment would fall back to os.environ.
+        self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
+
+    def send(self, *, to: str, body: str, channel: str = "sms") -> SendResult:
+        if channel == "whatsapp":
+            sender = settings.TWILIO_WHATSAPP_FROM
+            to = to if to.startswith("whatsapp:") else f"whatsapp:{to}"
+        else:
+            sender = settings.TWILIO_SMS_FROM
+        try:
+            message = self.client.messages.create(
+                to=to,
+                from_=sender,
+                body=body,
+                status_callback=f"{settings.PUBLIC_BASE_URL}/twilio/status/",
+            )
+        except TwilioRestException as exc:
+            permanent = exc.code in PERMANENT_ERRORS or (exc.status == 400 and exc.code is not None)
+            raise TransportError(f"Twilio error {exc.code}", code=exc.code, permanent=permanent) from None
+        return SendResult(provider_id=message.sid, status=message.status or "queued")
 
 
 def get_transport():

@@ -55,3 +55,6 @@ class Command(BaseCommand):
         self.stdout.write(f"ICE field offices loaded: {FieldOffice.objects.count()}")
         self.stdout.write("Demo users (role, username, password; demo only, new passwords on every run):")
         self.stdout.write("\n".join(lines))
+        self.stdout.write(
+            f"Twilio webhooks in development are checked against the auth token {settings.TWILIO_AUTH_TOKEN!r}."
+        )

@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.http import HttpRequest
+from twilio.request_validator import RequestValidator
+
+
+def twilio_signature_valid(request: HttpRequest) -> bool:
+    """Whether a webhook request was signed by Twilio with our auth token.
+
+    The URL is rebuilt from PUBLIC_BASE_URL: behind a proxy, the host and scheme Django sees are
+    not the ones Twilio signed.
+    """
+    token = settings.TWILIO_AUTH_TOKEN
+    signature = request.META.get("HTTP_X_TWILIO_SIGNATURE", "")
+    if not token or not signature:
+        return False
+    url = f"{settings.PUBLIC_BASE_URL}{request.get_full_path()}"
+    return RequestValidator(token).validate(url, request.POST, signature)

@@ -1,0 +1,126 @@
+import pytest
+from twilio.request_validator import RequestValidator
+
+from messaging.models import OutboundMessage
+from messaging.selectors import is_opted_out
+from messaging.services import outbound_queue, outbound_resend_pending, outbound_send
+from tests.messaging.fake_twilio import FakeTwilio
+
+pytestmark = pytest.mark.django_db
+SID = "AC" + "1" * 32
+TOKEN = "test-auth-token"
+
+
+@pytest.fixture
+def twilio(settings):
+    with FakeTwilio() as fake:
+        settings.SMS_TRANSPORT = "messaging.transports.TwilioTransport"
+        settings.TWILIO_API_BASE = fake.url
+        settings.TWILIO_ACCOUNT_SID = SID
+        settings.TWILIO_AUTH_TOKEN = TOKEN
+        settings.TWILIO_SMS_FROM = "+15550009999"
+        settings.TWILIO_WHATSAPP_FROM = "whatsapp:+15550009998"
+        settings.PUBLIC_BASE_URL = "https://voces.example.org"
+        yield fake
+
+
+def send(channel="sms", to="+17135550101", body="Voces: hola", sensitive=False) -> OutboundMessage:
+    message = outbound_queue(channel=channel, to=to, body=body, purpose="test", sensitive=sensitive)
+    outbound_send(message_id=message.pk)
+    message.refresh_from_db()
+    return message
+
+
+def test_a_message_goes_to_twilio_with_a_delivery_callback(twilio):
+    message = send()
+    [request] = twilio.requests
+    assert request["path"] == f"/2010-04-01/Accounts/{SID}/Messages.json"
+    assert request["auth"] == f"{SID}:{TOKEN}"
+    assert request["form"]["To"] == "+17135550101"
+    assert request["form"]["From"] == "+15550009999"
+    assert request["form"]["Body"] == "Voces: hola"
+    assert request["form"]["StatusCallback"] == "https://voces.example.org/twilio/status/"
+    assert message.status == "sent"
+    assert message.provider_id.startswith("SM")
+
+
+def test_whatsapp_goes_from_the_whatsapp_sender(twilio):
+    send(channel="whatsapp", to="+17135550101")
+    form = twilio.requests[0]["form"]
+    assert form["To"] == "whatsapp:+17135550101"
+    assert form["From"] == "whatsapp:+15550009998"
+
+
+def test_an_opted_out_recipient_is_recorded_and_never_messaged_again(twilio):
+    twilio.failures.append((400, 21610))
+    message = send(sensitive=True)
+    assert message.status == "skipped"
+    assert message.error_code == 21610
+    assert message.body == ""
+    assert is_opted_out(channel="sms", address="+17135550101")
+    second = send()
+    assert second.status == "skipped"
+    assert len(twilio.requests) == 1
+
+
+def test_an_invalid_number_fails_for_good(twilio):
+    twilio.failures.append((400, 21211))
+    message = send()
+    assert message.status == "failed"
+    assert message.error_code == 21211
+    OutboundMessage.objects.update(created_at="2000-01-01T00:00:00Z")
+    assert outbound_resend_pending() == 0
+
+
+def test_a_server_error_is_retried_later(twilio):
+    twilio.failures.append((500, None))
+    message = send()
+    assert message.status == "pending"
+    assert message.attempts == 1
+    assert message.next_attempt_at > message.created_at
+    outbound_send(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == "sent"
+
+
+def signed_post(client, data, token=TOKEN, url="https://voces.example.org/twilio/status/"):
+    signature = RequestValidator(token).compute_signature(url, data)
+    return client.post("/twilio/status/", data, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+def test_delivery_callbacks_only_move_a_message_forward(client, twilio):
+    message = send()
+    sid = message.provider_id
+    assert signed_post(client, {"MessageSid": sid, "MessageStatus": "delivered"}).status_code == 200
+    assert signed_post(client, {"MessageSid": sid, "MessageStatus": "sent"}).status_code == 200
+    message.refresh_from_db()
+    assert message.status == "delivered"
+    assert message.delivered_at is not None
+
+
+def test_an_undelivered_callback_records_its_error(client, twilio):
+    message = send()
+    signed_post(client, {"MessageSid": message.provider_id, "MessageStatus": "undelivered", "ErrorCode": "30006"})
+    message.refresh_from_db()
+    assert (message.status, message.error_code) == ("failed", 30006)
+
+
+def test_an_unknown_message_or_status_still_gets_200(client, twilio):
+    assert signed_post(client, {"MessageSid": "SMnothing", "MessageStatus": "delivered"}).status_code == 200
+    assert signed_post(client, {"MessageSid": "SMnothing", "MessageStatus": "exploded"}).status_code == 200
+    assert signed_post(client, {}).status_code == 200
+
+
+@pytest.mark.parametrize("how", ["missing", "wrong token", "other url"])
+def test_an_unsigned_or_badly_signed_callback_is_refused_and_changes_nothing(client, twilio, how):
+    message = send()
+    data = {"MessageSid": message.provider_id, "MessageStatus": "delivered"}
+    if how == "missing":
+        response = client.post("/twilio/status/", data)
+    elif how == "wrong token":
+        response = signed_post(client, data, token="not-the-token")
+    else:
+        response = signed_post(client, data, url="https://evil.example.org/twilio/status/")
+    assert response.status_code == 403
+    message.refresh_from_db()
+    assert message.status == "sent"
