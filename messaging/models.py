@@ -65,3 +65,20 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.purpose} {self.status}"
+
+
+class InboundMessage(models.Model):
+    """A message someone sent us, stored once: Twilio's retries carry the same provider id."""
+
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    provider_id = models.CharField(max_length=64, unique=True)
+    from_index = models.CharField(max_length=64, db_index=True)
+    from_address = EncryptedCharField(max_length=320)
+    body = EncryptedTextField(blank=True)
+    media = models.JSONField(default=list, blank=True)
+    keyword = models.CharField(max_length=16, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.provider_id}"

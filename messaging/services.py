@@ -2,12 +2,13 @@ import logging
 from datetime import timedelta
 
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.tasks import enqueue_on_commit
 from messaging.addresses import address_index
-from messaging.models import OptOut, OutboundMessage
+from messaging.keywords import keyword_of, normalise
+from messaging.models import InboundMessage, OptOut, OutboundMessage
 from messaging.transports import OPTED_OUT, TransportError, get_transport
 
 logger = logging.getLogger(__name__)
@@ -162,6 +163,38 @@ def outbound_status_update(*, provider_id: str, provider_status: str, error_code
                 opt_out_record(channel=message.channel, address=message.to, keyword="provider-21610")
         message.save(update_fields=fields)
         return message
+
+
+MAX_INBOUND_BODY = 5000
+
+
+def inbound_receive(
+    *, channel: str, provider_id: str, from_address: str, body: str, media: list[dict] | None = None
+) -> tuple[InboundMessage, bool]:
+    """Store a message someone sent, once (the provider retries with the same id), and apply the
+    opt-out and opt-in words. Returns the message and whether this call stored it."""
+    keyword = keyword_of(body)
+    try:
+        with transaction.atomic():
+            message = InboundMessage.objects.create(
+                channel=channel,
+                provider_id=provider_id,
+                from_index=address_index(channel, from_address),
+                from_address=from_address.strip(),
+                body=body[:MAX_INBOUND_BODY],
+                media=media or [],
+                keyword=keyword,
+            )
+            if keyword == "opt_out":
+                opt_out_record(channel=channel, address=from_address, keyword=normalise(body)[:32])
+            elif keyword == "opt_in":
+                opt_out_remove(channel=channel, address=from_address)
+            if keyword:
+                message.processed_at = timezone.now()
+                message.save(update_fields=["processed_at"])
+    except IntegrityError:
+        return InboundMessage.objects.get(provider_id=provider_id), False
+    return message, True
 
 
 def _deliver(message: OutboundMessage) -> str:
