@@ -5,6 +5,7 @@ import time
 import uuid
 
 import pytest
+from kombu import pools
 
 from config.celery import app
 from core.tasks import ping
@@ -16,13 +17,12 @@ def forget_connections() -> None:
     disabled backend, in the eager tests before): drop them so the new configuration is used."""
     app._backend_cache = None
     app._local.__dict__.pop("backend", None)
-    if app._pool is not None:
-        app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()  # kombu's process-wide producer pools, keyed by connection
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def celery_worker(redis_url, tmp_path_factory):
     """A real Celery worker process on Redis, consuming a queue of its own.
 
