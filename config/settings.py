@@ -320,6 +320,21 @@ if not DEBUG and not env_bool("ALLOW_CONSOLE_TRANSPORTS", False):
             "With DEBUG off, set SMS_TRANSPORT and EMAIL_BACKEND to real providers "
             "(or ALLOW_CONSOLE_TRANSPORTS=1 for a benchmark)."
         )
+if not DEBUG and SMS_TRANSPORT.endswith("TwilioTransport"):
+    _twilio_missing = [
+        name
+        for name, value in (
+            ("TWILIO_ACCOUNT_SID", TWILIO_ACCOUNT_SID),
+            ("TWILIO_AUTH_TOKEN", TWILIO_AUTH_TOKEN),
+            ("TWILIO_SMS_FROM", TWILIO_SMS_FROM),
+        )
+        if not value
+    ]
+    if _twilio_missing or not PUBLIC_BASE_URL.startswith("https://"):
+        raise ImproperlyConfigured(
+            "Twilio needs " + ", ".join(_twilio_missing or ["nothing else"]) + " and an https:// PUBLIC_BASE_URL "
+            "(the address Twilio calls back, which its signatures cover)."
+        )
 if not DEBUG and env_bool("BEHIND_TLS_PROXY", False) and CLIENT_ADDRESS_HEADER == "REMOTE_ADDR":
     raise ImproperlyConfigured(
         "Behind a proxy every visitor has the proxy's address: set CLIENT_ADDRESS_HEADER "
@@ -346,5 +361,7 @@ LOGGING = {
         # client address; keep it that way.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO" if DEBUG else "WARNING", "propagate": False},
+        # The twilio library logs every request at INFO.
+        "twilio": {"level": "WARNING"},
     },
 }

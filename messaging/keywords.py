@@ -7,11 +7,13 @@ OPT_OUT = {
     # Twilio's standard words
     "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout",
     # es, pt, ht, fr
-    "alto", "parar", "para", "baja", "cancelar", "sair", "pare", "sispann", "kanpe", "arret", "desabonner",
+    # (no word that is also an everyday answer: "alto" and "baja" describe officers, "Huy" and
+    # "Dũng" are names)
+    "parar", "darse de baja", "cancelar", "sair", "sispann", "kanpe", "arret", "desabonner",
     # zh-hans, vi, ar, ru, pa
-    "退订", "停止", "取消", "dung", "huy", "توقف", "الغاء", "стоп", "отписаться", "ਬੰਦ", "ਰੋਕੋ",
+    "退订", "停止", "取消", "dừng lại", "hủy đăng ký", "توقف", "الغاء", "стоп", "отписаться", "ਬੰਦ", "ਰੋਕੋ",
 }  # fmt: skip
-OPT_IN = {"start", "unstop", "yes", "iniciar", "comenzar", "kòmanse", "komanse", "demarrer", "开始", "bat dau"}
+OPT_IN = {"start", "unstop", "yes", "iniciar", "comenzar", "kòmanse", "komanse", "demarrer", "开始", "bắt đầu"}
 OPT_IN |= {"ابدأ", "старт", "ਸ਼ੁਰੂ"}
 
 _INVISIBLE = {"Cf", "Cc"}  # zero-width and direction marks, control characters
@@ -21,15 +23,19 @@ def normalise(text: str) -> str:
     """Lower case, without accents, invisible marks, surrounding punctuation or spaces."""
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE)
     decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("đ", "d")
     return plain.strip(" \t\r\n.!¡?¿,;:'\"«»“”。！？،؟")
+
+
+_OPT_OUT = {normalise(word) for word in OPT_OUT}
+_OPT_IN = {normalise(word) for word in OPT_IN}
 
 
 def keyword_of(text: str) -> str:
     """'opt_out', 'opt_in' or '' for a whole message."""
-    word = normalise(text)
-    if word in {normalise(w) for w in OPT_OUT}:
+    word = normalise(text[:40])
+    if word in _OPT_OUT:
         return "opt_out"
-    if word in {normalise(w) for w in OPT_IN}:
+    if word in _OPT_IN:
         return "opt_in"
     return ""

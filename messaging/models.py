@@ -36,6 +36,7 @@ class OutboundMessage(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "pending"
+        SENDING = "sending", "sending"
         SENT = "sent", "sent"
         DELIVERED = "delivered", "delivered"
         FAILED = "failed", "failed"
@@ -75,7 +76,7 @@ class InboundMessage(models.Model):
     from_index = models.CharField(max_length=64, db_index=True)
     from_address = EncryptedCharField(max_length=320)
     body = EncryptedTextField(blank=True)
-    media = models.JSONField(default=list, blank=True)
+    media = EncryptedTextField(blank=True, help_text="JSON list of {url, content_type}")
     keyword = models.CharField(max_length=16, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -1,3 +1,4 @@
+import json
 import logging
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from messaging.transports import OPTED_OUT, TransportError, get_transport
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+SENDING_STALE = timedelta(minutes=10)
 
 
 def opt_out_record(*, channel: str, address: str, keyword: str = "") -> OptOut:
@@ -63,11 +65,17 @@ def outbound_queue(
 
 
 def outbound_send(*, message_id: int) -> OutboundMessage | None:
-    """Send one pending message. Safe to call twice: a message leaves the outbox once."""
+    """Send one pending message: claim it, call the provider outside any transaction, record.
+
+    Sends are at-least-once: a worker that dies between the provider's answer and the record
+    leaves the message "sending", and outbound_resend_pending sends it again after
+    SENDING_STALE. A duplicate discreet message is better than a lost receipt.
+    """
+    now = timezone.now()
     with transaction.atomic():
         message = (
             OutboundMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, status=OutboundMessage.Status.PENDING)
+            .filter(pk=message_id, status=OutboundMessage.Status.PENDING, next_attempt_at__lte=now)
             .first()
         )
         if message is None:
@@ -78,40 +86,38 @@ def outbound_send(*, message_id: int) -> OutboundMessage | None:
             message.save(update_fields=["status", "body"])
             return message
         message.attempts += 1
-        try:
-            provider_id = _deliver(message)
-        except TransportError as exc:
+        message.status = OutboundMessage.Status.SENDING
+        message.next_attempt_at = now + SENDING_STALE
+        message.save(update_fields=["attempts", "status", "next_attempt_at"])
+    try:
+        provider_id = _deliver(message)
+    except TransportError as exc:
+        with transaction.atomic():
             _record_refusal(message, exc)
-            return message
-        except Exception as exc:
-            logger.warning("outbound %s attempt %s failed: %s", message.pk, message.attempts, type(exc).__name__)
-            # The class only: provider messages quote the address.
-            message.last_error = type(exc).__name__[:200]
-            fields = ["attempts", "last_error", "status", "next_attempt_at"]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = OutboundMessage.Status.FAILED
-                if message.sensitive:
-                    message.body = ""
-                    fields.append("body")
-            else:
-                message.next_attempt_at = timezone.now() + timedelta(minutes=2**message.attempts)
-            message.save(update_fields=fields)
-            return message
-        message.status = OutboundMessage.Status.SENT
-        message.provider_id = provider_id
-        message.sent_at = timezone.now()
-        fields = ["attempts", "status", "provider_id", "sent_at"]
-        if message.sensitive:
-            message.body = ""
-            fields.append("body")
-        message.save(update_fields=fields)
         return message
+    except Exception as exc:
+        logger.warning("outbound %s attempt %s failed: %s", message.pk, message.attempts, type(exc).__name__)
+        with transaction.atomic():
+            # The class only: provider messages quote the address.
+            _record_refusal(message, TransportError(type(exc).__name__))
+        return message
+    fields = {"provider_id": provider_id, "sent_at": timezone.now()}
+    if message.sensitive:
+        fields["body"] = ""
+    OutboundMessage.objects.filter(pk=message.pk).update(**fields)
+    # A delivery callback may already have moved it further: only "sending" becomes "sent".
+    OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.SENDING).update(
+        status=OutboundMessage.Status.SENT
+    )
+    message.refresh_from_db()
+    return message
 
 
 def _record_refusal(message: OutboundMessage, exc: TransportError) -> None:
-    """The provider answered with an error: opted out and permanent errors end here, others retry."""
+    """The send failed: opted out and permanent errors end here, others retry with backoff."""
     message.error_code = exc.code
     message.last_error = str(exc)[:200]
+    message.status = OutboundMessage.Status.PENDING
     fields = ["attempts", "error_code", "last_error", "status", "next_attempt_at"]
     if exc.opted_out:
         opt_out_record(channel=message.channel, address=message.to, keyword="provider-21610")
@@ -126,7 +132,7 @@ def _record_refusal(message: OutboundMessage, exc: TransportError) -> None:
 
 
 # How far along a message is: a delivery callback only ever moves it forward.
-STATUS_RANK = {"pending": 0, "sent": 1, "delivered": 2, "failed": 2, "skipped": 3}
+STATUS_RANK = {"pending": 0, "sending": 1, "sent": 1, "delivered": 2, "failed": 2, "skipped": 3}
 PROVIDER_STATUS = {
     "accepted": "sent",
     "scheduled": "sent",
@@ -141,14 +147,20 @@ PROVIDER_STATUS = {
 }
 
 
-def outbound_status_update(*, provider_id: str, provider_status: str, error_code: str = "") -> OutboundMessage | None:
+def outbound_status_update(
+    *, provider_id: str, provider_status: str, error_code: str = "", message_id: int | None = None
+) -> OutboundMessage | None:
     """Apply a delivery callback. Unknown messages and statuses are ignored; callbacks arriving out
-    of order never move a message back."""
+    of order never move a message back. `message_id` (from the callback URL) finds a message whose
+    provider id is not recorded yet: Twilio can call back before the send is written down."""
     new = PROVIDER_STATUS.get(provider_status.lower())
     if not provider_id or new is None:
         return None
     with transaction.atomic():
-        message = OutboundMessage.objects.select_for_update().filter(provider_id=provider_id).first()
+        found = OutboundMessage.objects.select_for_update()
+        message = found.filter(pk=message_id).first() if message_id else None
+        if message is None or (message.provider_id and message.provider_id != provider_id):
+            message = found.filter(provider_id=provider_id).first()
         if message is None or STATUS_RANK[new] <= STATUS_RANK[message.status]:
             return message
         message.status = new
@@ -182,7 +194,7 @@ def inbound_receive(
                 from_index=address_index(channel, from_address),
                 from_address=from_address.strip(),
                 body=body[:MAX_INBOUND_BODY],
-                media=media or [],
+                media=json.dumps(media or []),
                 keyword=keyword,
             )
             if keyword == "opt_out":
@@ -203,19 +215,25 @@ def _deliver(message: OutboundMessage) -> str:
         email.send()
         anymail_status = getattr(email, "anymail_status", None)
         return (getattr(anymail_status, "message_id", None) or "")[:64] if anymail_status else ""
-    result = get_transport().send(to=message.to, body=message.body, channel=message.channel)
+    result = get_transport().send(to=message.to, body=message.body, channel=message.channel, message_id=message.pk)
     return result.provider_id
 
 
 def outbound_resend_pending(*, older_than: timedelta = timedelta(minutes=3)) -> int:
-    """Re-enqueue messages that are still pending: their first task was lost or they failed."""
+    """Re-enqueue messages still pending (their first task was lost, or they wait for a retry),
+    and put back those a dead worker left "sending"."""
     from messaging.tasks import outbound_send_task
 
     now = timezone.now()
+    OutboundMessage.objects.filter(status=OutboundMessage.Status.SENDING, next_attempt_at__lte=now).update(
+        status=OutboundMessage.Status.PENDING
+    )
     ids = list(
         OutboundMessage.objects.filter(
             status=OutboundMessage.Status.PENDING, next_attempt_at__lte=now, created_at__lte=now - older_than
-        ).values_list("pk", flat=True)[:500]
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:500]
     )
     for message_id in ids:
         outbound_send_task.delay(message_id)

@@ -47,7 +47,7 @@ class ConsoleSmsTransport:
     """Development transport: writes the message to the log instead of sending it. The number is
     masked, and the text (it may carry a receipt) is shown only with DEBUG on."""
 
-    def send(self, *, to: str, body: str, channel: str = "sms") -> SendResult:
+    def send(self, *, to: str, body: str, channel: str = "sms", message_id: int | None = None) -> SendResult:
         provider_id = f"console-{uuid.uuid4().hex}"
         masked = f"…{to[-2:]}" if len(to) > 2 else "…"
         text = body if settings.DEBUG else f"({len(body)} characters)"
@@ -73,11 +73,15 @@ class TwilioTransport:
     """SMS and WhatsApp through Twilio's REST API, with a delivery callback to /twilio/status/."""
 
     def __init__(self) -> None:
-        http_client = RedirectingHttpClient(settings.TWILIO_API_BASE, timeout=10) if settings.TWILIO_API_BASE else None
+        # Always a timeout: the library's default waits for ever.
+        if settings.TWILIO_API_BASE:
+            http_client = RedirectingHttpClient(settings.TWILIO_API_BASE, timeout=10)
+        else:
+            http_client = TwilioHttpClient(timeout=10)
         # Explicit credentials always: an empty environment would fall back to os.environ.
         self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
 
-    def send(self, *, to: str, body: str, channel: str = "sms") -> SendResult:
+    def send(self, *, to: str, body: str, channel: str = "sms", message_id: int | None = None) -> SendResult:
         if channel == "whatsapp":
             sender = settings.TWILIO_WHATSAPP_FROM
             to = to if to.startswith("whatsapp:") else f"whatsapp:{to}"
@@ -88,11 +92,13 @@ class TwilioTransport:
                 to=to,
                 from_=sender,
                 body=body,
-                status_callback=f"{settings.PUBLIC_BASE_URL}/twilio/status/",
+                status_callback=f"{settings.PUBLIC_BASE_URL}/twilio/status/?m={message_id or ''}",
             )
         except TwilioRestException as exc:
-            permanent = exc.code in PERMANENT_ERRORS or (exc.status == 400 and exc.code is not None)
-            raise TransportError(f"Twilio error {exc.code}", code=exc.code, permanent=permanent) from None
+            # Only the known permanent errors: queue overflow (21611), 429 and 5xx are retried.
+            raise TransportError(
+                f"Twilio error {exc.code}", code=exc.code, permanent=exc.code in PERMANENT_ERRORS
+            ) from None
         return SendResult(provider_id=message.sid, status=message.status or "queued")
 
 

@@ -13,5 +13,7 @@ def twilio_signature_valid(request: HttpRequest) -> bool:
     signature = request.META.get("HTTP_X_TWILIO_SIGNATURE", "")
     if not token or not signature:
         return False
-    url = f"{settings.PUBLIC_BASE_URL}{request.get_full_path()}"
+    # path_info, not the full path: PUBLIC_BASE_URL already carries any prefix the site is under.
+    query = request.META.get("QUERY_STRING", "")
+    url = f"{settings.PUBLIC_BASE_URL}{request.path_info}" + (f"?{query}" if query else "")
     return RequestValidator(token).validate(url, request.POST, signature)

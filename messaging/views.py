@@ -1,3 +1,5 @@
+import re
+
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -12,14 +14,21 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     """Delivery callbacks. Always 200 once signed, even for an unknown message, so Twilio stops."""
     if not twilio_signature_valid(request):
         return HttpResponseForbidden("invalid signature")
-    outbound_status_update(
-        provider_id=request.POST.get("MessageSid", "")[:64],
-        provider_status=request.POST.get("MessageStatus", "")[:32],
-        error_code=request.POST.get("ErrorCode", "")[:8],
-    )
+    sid = request.POST.get("MessageSid", "")
+    message_id = request.GET.get("m", "")
+    if SID.fullmatch(sid):
+        outbound_status_update(
+            provider_id=sid,
+            provider_status=request.POST.get("MessageStatus", "")[:32],
+            error_code=request.POST.get("ErrorCode", "")[:8],
+            message_id=int(message_id)
+            if message_id.isascii() and message_id.isdecimal() and len(message_id) < 19
+            else None,
+        )
     return HttpResponse(status=200)
 
 
+SID = re.compile(r"[A-Za-z0-9]{2,64}")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 MAX_MEDIA = 10
 
@@ -32,7 +41,7 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden("invalid signature")
     sid = request.POST.get("MessageSid", "")
     sender = request.POST.get("From", "")
-    if not sid or not sender or len(sid) > 64 or len(sender) > 320:
+    if not SID.fullmatch(sid) or not sender or len(sender) > 320 or "\x00" in sender:
         return HttpResponseBadRequest("MessageSid and From are required")
     try:
         count = min(int(request.POST.get("NumMedia", "0") or 0), MAX_MEDIA)
@@ -47,9 +56,10 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
     ]
     inbound_receive(
         channel="whatsapp" if sender.startswith("whatsapp:") else "sms",
+        # NUL cannot be stored in PostgreSQL text; nothing a person writes needs it.
         provider_id=sid,
         from_address=sender,
-        body=request.POST.get("Body", ""),
+        body=request.POST.get("Body", "").replace("\x00", ""),
         media=media,
     )
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")

@@ -18,7 +18,12 @@ PRODUCTION_SECRETS = {
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in PRODUCTION_SECRETS and k != "DEBUG"}
-    base = {k: v for k, v in base.items() if k not in {"ALLOWED_HOSTS", "SMS_TRANSPORT", "BEHIND_TLS_PROXY"}}
+    base = {
+        k: v
+        for k, v in base.items()
+        if not k.startswith("TWILIO_")
+        and k not in {"ALLOWED_HOSTS", "SMS_TRANSPORT", "BEHIND_TLS_PROXY", "PUBLIC_BASE_URL"}
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=REPO,
@@ -87,3 +92,20 @@ def test_behind_a_proxy_the_client_address_header_must_be_named():
     result = manage("check", DEBUG="0", BEHIND_TLS_PROXY="1", **PRODUCTION_SECRETS)
     assert result.returncode != 0
     assert "CLIENT_ADDRESS_HEADER" in result.stderr
+
+
+def test_production_twilio_needs_its_credentials_and_an_https_base_url():
+    twilio = {**PRODUCTION_SECRETS, "SMS_TRANSPORT": "messaging.transports.TwilioTransport"}
+    refused = manage("check", DEBUG="0", **twilio)
+    assert refused.returncode != 0
+    assert "TWILIO_ACCOUNT_SID" in refused.stderr
+    accepted = manage(
+        "check",
+        DEBUG="0",
+        TWILIO_ACCOUNT_SID="AC" + "1" * 32,
+        TWILIO_AUTH_TOKEN="secret",
+        TWILIO_SMS_FROM="+15550009999",
+        PUBLIC_BASE_URL="https://voces.example.org",
+        **twilio,
+    )
+    assert accepted.returncode == 0, accepted.stderr

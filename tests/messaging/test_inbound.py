@@ -34,8 +34,10 @@ def test_a_signed_message_is_stored_encrypted_and_answered_with_twiml(client):
     message = InboundMessage.objects.get()
     assert message.body == "Necesito ayuda con mi hermano"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT from_address, body FROM messaging_inboundmessage")
-        assert "hermano" not in str(cursor.fetchall()) and "5550101" not in str(cursor.fetchall())
+        cursor.execute("SELECT from_address, body, media FROM messaging_inboundmessage")
+        raw = str(cursor.fetchall())
+    assert "hermano" not in raw
+    assert "5550101" not in raw
 
 
 @pytest.mark.django_db
@@ -64,7 +66,7 @@ def test_concurrent_deliveries_of_one_message_create_one_row(postgres):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "word", ["STOP", "stop", " Stop! ", "ALTO", "Sispann", "ARRÊT", "退订", "Dừng", "توقف", "إلغاء", "СТОП", "ਬੰਦ"]
+    "word", ["STOP", "stop", " Stop! ", "Parar", "Sispann", "ARRÊT", "退订", "Dừng lại", "توقف", "إلغاء", "СТОП", "ਬੰਦ"]
 )
 def test_opt_out_words_in_every_language_are_honoured(client, word):
     inbound(client, body=word)
@@ -89,6 +91,24 @@ def test_whatsapp_messages_are_told_apart(client):
     inbound(client, sender="whatsapp:+17135550101", body="STOP")
     assert is_opted_out(channel="whatsapp", address="+17135550101")
     assert not is_opted_out(channel="sms", address="+17135550101")
+
+
+@pytest.mark.parametrize("answer", ["Alto", "baja", "Huy", "Dũng", "dùng", "para"])
+def test_everyday_answers_and_names_are_not_opt_outs(answer):
+    assert keyword_of(answer) == ""
+
+
+def test_vietnamese_words_are_read_with_their_letters():
+    assert keyword_of("Bắt đầu") == "opt_in"
+    assert keyword_of("Dừng lại") == "opt_out"
+    assert keyword_of("Hủy đăng ký") == "opt_out"
+
+
+@pytest.mark.django_db
+def test_a_nul_in_a_message_id_is_a_400_not_a_500(client):
+    data = {"MessageSid": "SM\x00", "From": "+17135550101", "Body": "hola"}
+    signature = RequestValidator(TOKEN).compute_signature(URL, data)
+    assert client.post("/twilio/sms/", data, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 400
 
 
 def test_invisible_marks_and_punctuation_do_not_hide_a_keyword():

@@ -31,7 +31,7 @@ def test_a_failing_message_keeps_no_address_in_its_error_and_is_wiped_when_it_gi
     settings.SMS_TRANSPORT = "tests.messaging.test_outbox.BrokenTransport"
     message = outbound_queue(channel="sms", to="+17135550101", body="Your number is 1234", purpose="t", sensitive=True)
     for _ in range(MAX_ATTEMPTS):
-        OutboundMessage.objects.filter(pk=message.pk).update(status="pending")
+        OutboundMessage.objects.filter(pk=message.pk).update(status="pending", next_attempt_at=message.created_at)
         outbound_send(message_id=message.pk)
     message.refresh_from_db()
     assert message.status == "failed"

@@ -39,7 +39,7 @@ def test_a_message_goes_to_twilio_with_a_delivery_callback(twilio):
     assert request["form"]["To"] == "+17135550101"
     assert request["form"]["From"] == "+15550009999"
     assert request["form"]["Body"] == "Voces: hola"
-    assert request["form"]["StatusCallback"] == "https://voces.example.org/twilio/status/"
+    assert request["form"]["StatusCallback"] == f"https://voces.example.org/twilio/status/?m={message.pk}"
     assert message.status == "sent"
     assert message.provider_id.startswith("SM")
 
@@ -72,20 +72,55 @@ def test_an_invalid_number_fails_for_good(twilio):
     assert outbound_resend_pending() == 0
 
 
-def test_a_server_error_is_retried_later(twilio):
-    twilio.failures.append((500, None))
-    message = send()
+@pytest.mark.parametrize("failure", [(500, None), (429, 20429), (400, 21611)])
+def test_a_passing_refusal_is_retried_later_not_at_once(twilio, failure):
+    twilio.failures.append(failure)
+    message = send(sensitive=True)
     assert message.status == "pending"
     assert message.attempts == 1
-    assert message.next_attempt_at > message.created_at
+    assert message.body  # the receipt is kept for the next attempt
+    assert outbound_send(message_id=message.pk) is None  # not due yet: a duplicate task waits
+    OutboundMessage.objects.filter(pk=message.pk).update(next_attempt_at=message.created_at)
     outbound_send(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == "sent"
+    assert len(twilio.requests) == 2
+
+
+def test_a_callback_that_arrives_before_the_send_is_recorded_is_kept(twilio, settings):
+    from messaging.services import outbound_status_update
+
+    class EarlyCallbackTransport:
+        def send(self, *, to, body, channel="sms", message_id=None):
+            from messaging.transports import SendResult
+
+            outbound_status_update(provider_id="SMearly", provider_status="delivered", message_id=message_id)
+            return SendResult(provider_id="SMearly", status="queued")
+
+    settings.SMS_TRANSPORT = "tests.messaging.test_twilio.EarlyTransport"
+    global EarlyTransport
+    EarlyTransport = EarlyCallbackTransport
+    message = send()
+    assert message.provider_id == "SMearly"
+    assert message.status == "delivered"
+
+
+def test_a_message_left_sending_by_a_dead_worker_is_sent_again(twilio):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    message = outbound_queue(channel="sms", to="+17135550101", body="hola", purpose="test")
+    past = timezone.now() - timedelta(minutes=20)
+    OutboundMessage.objects.filter(pk=message.pk).update(status="sending", next_attempt_at=past, created_at=past)
+    assert outbound_resend_pending() == 1  # eager: sent at once
     message.refresh_from_db()
     assert message.status == "sent"
 
 
-def signed_post(client, data, token=TOKEN, url="https://voces.example.org/twilio/status/"):
+def signed_post(client, data, token=TOKEN, url="https://voces.example.org/twilio/status/?m=1"):
     signature = RequestValidator(token).compute_signature(url, data)
-    return client.post("/twilio/status/", data, HTTP_X_TWILIO_SIGNATURE=signature)
+    return client.post("/twilio/status/?m=1", data, HTTP_X_TWILIO_SIGNATURE=signature)
 
 
 def test_delivery_callbacks_only_move_a_message_forward(client, twilio):
