@@ -268,15 +268,26 @@ def status(request: HttpRequest) -> HttpResponse:
     return _status_page(request, complaint, form.cleaned_data["receipt"])
 
 
+def with_complaint(view):
+    """Status-page actions: the complaint of the receipt posted with the form (rate-limited like a
+    lookup), or the lookup page with its error."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        lookup = ReceiptLookupForm(request.POST)
+        complaint, problem = _lookup(request, lookup)
+        if complaint is None:
+            return _lookup_failed(request, lookup, problem)
+        return view(request, complaint, lookup.cleaned_data["receipt"])
+
+    return wrapper
+
+
 @never_cache
 @require_POST
-def status_add(request: HttpRequest) -> HttpResponse:
-    lookup = ReceiptLookupForm(request.POST)
-    complaint, problem = _lookup(request, lookup)
-    if complaint is None:
-        return _lookup_failed(request, lookup, problem)
+@with_complaint
+def status_add(request: HttpRequest, complaint, receipt_value: str) -> HttpResponse:
     form = AddInformationForm(request.POST, request.FILES)
-    receipt_value = lookup.cleaned_data["receipt"]
     if not form.is_valid():
         return _status_page(request, complaint, receipt_value, add_form=form, status=400)
     files, rejected = _check_uploads(request, form.cleaned_data["files"])
@@ -300,12 +311,8 @@ def status_add(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_POST
-def status_withdraw(request: HttpRequest) -> HttpResponse:
-    lookup = ReceiptLookupForm(request.POST)
-    complaint, problem = _lookup(request, lookup)
-    if complaint is None:
-        return _lookup_failed(request, lookup, problem)
-    receipt_value = lookup.cleaned_data["receipt"]
+@with_complaint
+def status_withdraw(request: HttpRequest, complaint, receipt_value: str) -> HttpResponse:
     if not request.POST.get("confirm"):
         return _status_page(
             request, complaint, receipt_value, message=_("To take back your complaint, tick the box first."), status=400

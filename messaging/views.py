@@ -1,4 +1,5 @@
 import re
+from functools import wraps
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
@@ -8,12 +9,23 @@ from messaging.services import inbound_receive, outbound_status_update
 from messaging.twilio import twilio_signature_valid
 
 
-@csrf_exempt
-@require_POST
+def twilio_webhook(view):
+    """A POST from Twilio: no CSRF token, but a valid X-Twilio-Signature, or 403."""
+
+    @csrf_exempt
+    @require_POST
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        if not twilio_signature_valid(request):
+            return HttpResponseForbidden("invalid signature")
+        return view(request)
+
+    return wrapper
+
+
+@twilio_webhook
 def twilio_status(request: HttpRequest) -> HttpResponse:
     """Delivery callbacks. Always 200 once signed, even for an unknown message, so Twilio stops."""
-    if not twilio_signature_valid(request):
-        return HttpResponseForbidden("invalid signature")
     sid = request.POST.get("MessageSid", "")
     message_id = request.GET.get("m", "")
     if SID.fullmatch(sid):
@@ -33,12 +45,9 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 MAX_MEDIA = 10
 
 
-@csrf_exempt
-@require_POST
+@twilio_webhook
 def twilio_sms(request: HttpRequest) -> HttpResponse:
     """SMS and WhatsApp messages. Stored once per MessageSid; answered at once with TwiML."""
-    if not twilio_signature_valid(request):
-        return HttpResponseForbidden("invalid signature")
     sid = request.POST.get("MessageSid", "")
     sender = request.POST.get("From", "")
     if not SID.fullmatch(sid) or not sender or len(sender) > 320 or "\x00" in sender:
