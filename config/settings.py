@@ -152,6 +152,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "voces"}}
+# Rendered fragments that are the same for everyone (page header, home page), in each process.
+CACHES["pages"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "voces-pages"}
 
 # Celery: eager without a broker, Redis with one.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
@@ -179,8 +181,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # A request that commits a write must not hang on a broker outage: the outbox resends later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = "UTC"
+# Web complaints are accepted in the request and filed by beat's sweep every few seconds; without
+# a broker (the embedded default has no beat) the request files them itself, after commit.
+INTAKE_FILE_EVERY_SECONDS = env_int("INTAKE_FILE_EVERY_SECONDS", 5)
+INTAKE_FILE_ON_COMMIT = env_bool("INTAKE_FILE_ON_COMMIT", CELERY_TASK_ALWAYS_EAGER)
 CELERY_BEAT_SCHEDULE = {
     "outbox-resend-pending": {"task": "messaging.tasks.outbound_resend_pending_task", "schedule": 60.0},
+    "drafts-file-pending": {
+        "task": "intake.tasks.drafts_file_pending_task",
+        "schedule": float(INTAKE_FILE_EVERY_SECONDS),
+        "options": {"expires": INTAKE_FILE_EVERY_SECONDS},
+    },
     "drafts-purge-expired": {"task": "intake.tasks.drafts_purge_expired_task", "schedule": 15 * 60.0},
 }
 

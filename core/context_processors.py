@@ -7,12 +7,19 @@ from django.utils.translation import get_language, get_language_info, override
 from core.logging import DRAFT_TOKEN
 
 
+def _query(request) -> str:
+    return f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else ""
+
+
+def _is_draft_page(request) -> bool:
+    # Pages of one draft: not worth remembering, and their tokens must not linger in memory.
+    return bool(DRAFT_TOKEN.search(request.path_info))
+
+
 def _switcher_urls(request) -> dict[str, str]:
-    query = f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else ""
-    if DRAFT_TOKEN.search(request.path_info):
-        # Pages of one draft: not worth remembering, and their tokens must not linger in memory.
-        return _urls_for(request.path_info, query)
-    return _remembered_urls(request.path_info, query)
+    if _is_draft_page(request):
+        return _urls_for(request.path_info, _query(request))
+    return _remembered_urls(request.path_info, _query(request))
 
 
 @lru_cache(maxsize=512)
@@ -53,6 +60,8 @@ def site(request):
     ]
     return {
         "site_languages": languages,
+        # Key of the page's header in the "pages" cache (base.html); none for a draft's pages or a query.
+        "chrome_key": "" if _is_draft_page(request) or _query(request) else request.path_info,
         "quick_exit_url": settings.QUICK_EXIT_URL,
         "voces_sms_number": settings.VOCES_SMS_NUMBER,
         "voces_voice_number": settings.VOCES_VOICE_NUMBER,

@@ -2,9 +2,11 @@ import phonenumbers
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from intake import choices
+from intake.selectors import field_offices_for_state
 
 RADIO = forms.RadioSelect
 CHECKBOXES = forms.CheckboxSelectMultiple
@@ -40,6 +42,9 @@ def _count(label, *, help_text=""):
     )
 
 
+PLEASE_ANSWER = _("Please answer this question.")
+
+
 class StepForm(forms.Form):
     """A step of the complaint form. Its raw answers are kept on the draft; `title` heads the page."""
 
@@ -49,8 +54,9 @@ class StepForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if field.error_messages.get("required") == forms.Field.default_error_messages["required"]:
-                field.error_messages["required"] = _("Please answer this question.")
+            # `is`, not `==`: comparing two lazy texts would translate both, for every field.
+            if field.error_messages.get("required") is forms.Field.default_error_messages["required"]:
+                field.error_messages["required"] = PLEASE_ANSWER
 
     def answers(self) -> dict:
         """What to keep on the draft: the submitted values as typed, so a step shows them again."""
@@ -356,6 +362,28 @@ UPLOAD_ERRORS = {
     "too_many_pixels": _("“%(name)s” is a picture that is too big. Please send a smaller photo."),
     "total_too_large": _("“%(name)s” was not added. All your files together can be up to %(size)s MB."),
 }
+
+
+def step_form_kwargs(step: str, draft, answers: dict) -> dict:
+    """What a step's form needs besides its data: the offices of the state given, the files sent."""
+    if step == "officers":
+        state = answers.get("what", {}).get("state", "")
+        return {"offices": field_offices_for_state(state) if state else []}
+    if step == "story":
+        return {"attachments": list(draft.attachments.all())}
+    if step == "contact":
+        return {"initial": {"contact_language": draft.language, **answers.get(step, {})}}
+    return {}
+
+
+def bound_step_form(step: str, draft, answers: dict):
+    """A step's form bound to the answers kept on the draft, to check them again."""
+    kwargs = step_form_kwargs(step, draft, answers)
+    kwargs.pop("initial", None)
+    data = MultiValueDict()
+    for name, value in answers.get(step, {}).items():
+        data.setlist(name, value if isinstance(value, list) else [value])
+    return STEP_FORMS[step](data, **kwargs)
 
 
 def upload_error_message(code: str, name: str) -> str:

@@ -176,9 +176,16 @@ class Draft(models.Model):
     token_index = models.CharField(max_length=64, unique=True)
     language = models.CharField(max_length=8, choices=settings.LANGUAGES)
     answers = EncryptedTextField(default="{}")
+    answers_version = models.PositiveIntegerField(default=0)
+    # The input the review page checked, built from answers_version = reviewed_version; sending it
+    # accepts the draft, and a worker files it as a complaint.
+    submission = EncryptedTextField(blank=True, default="")
+    reviewed_version = models.PositiveIntegerField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     complaint = models.OneToOneField(Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Kept until the filer says it is saved, so a lost response or a double click can show it again.
     receipt = EncryptedCharField(max_length=32, blank=True)
+    receipt_index = models.CharField(max_length=64, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
 
@@ -187,7 +194,7 @@ class Draft(models.Model):
 
     @property
     def is_submitted(self) -> bool:
-        return self.complaint_id is not None
+        return self.submitted_at is not None
 
 
 class Attachment(models.Model):

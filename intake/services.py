@@ -1,17 +1,19 @@
 import json
 import secrets
-from dataclasses import dataclass, field
+import time
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import Organization
 from core.errors import ApplicationError
 from core.services import reference_next
+from core.tasks import enqueue_on_commit
 from intake import workflow
 from intake.choices import Outcome, Status, UrgentFlag
 from intake.models import (
@@ -107,12 +109,15 @@ def complaint_submit(
     attachments: list[Attachment] | None = None,
     organization: Organization | None = None,
     filed_by=None,
+    receipt: str | None = None,
 ) -> SubmitResult:
     """The one entry point for a new complaint, from every channel.
 
     One transaction writes the complaint, allegations, contact, attachments, first status event,
     audit event and outbox rows. The same submission_key twice gives back the first complaint.
+    A receipt already given to the filer (a web form accepted earlier) is used instead of a new one.
     """
+    complaint_input_check(data)
     # No look-before-you-leap query: the unique submission_key refuses a second row, and the
     # savepoint below rolls the attempt back whole.
     try:
@@ -124,6 +129,7 @@ def complaint_submit(
                 attachments=attachments or [],
                 organization=organization,
                 filed_by=filed_by,
+                receipt=receipt or receipt_new(),
             )
     except IntegrityError:
         existing = Complaint.objects.filter(submission_key=submission_key).first()
@@ -132,10 +138,13 @@ def complaint_submit(
         return SubmitResult(existing, None, False)
 
 
-def _complaint_create(*, data, channel, submission_key, attachments, organization, filed_by) -> SubmitResult:
+def complaint_input_check(data: ComplaintInput) -> None:
+    """The rules no channel may skip, checked before anything is written or accepted."""
     if data.filer_role == "advocate" and not data.on_behalf_consent:
         raise ApplicationError("A complaint filed on behalf of someone needs their consent.", code="consent")
-    receipt = receipt_new()
+
+
+def _complaint_create(*, data, channel, submission_key, attachments, organization, filed_by, receipt) -> SubmitResult:
     field_office = field_office_by_code(data.field_office_code) if data.field_office_code else None
     contact = None if data.is_anonymous or data.contact is None or data.contact.is_empty() else data.contact
     complaint = Complaint(
@@ -369,10 +378,11 @@ def draft_answers(draft: Draft) -> dict:
 
 
 def draft_save_step(*, draft: Draft, step: str, answers: dict) -> Draft:
+    """Keep a step's answers; whatever the review page checked before no longer holds."""
     stored = draft_answers(draft)
     stored[step] = answers
     draft.answers = json.dumps(stored)
-    draft.save(update_fields=["answers"])
+    Draft.objects.filter(pk=draft.pk).update(answers=draft.answers, answers_version=F("answers_version") + 1)
     return draft
 
 
@@ -391,42 +401,147 @@ def draft_remove_attachment(*, draft: Draft, attachment_id: int) -> None:
         attachment_delete(attachment=attachment)
 
 
+def _input_dump(data: ComplaintInput) -> str:
+    dumped = asdict(data)
+    dumped["incident_date"] = data.incident_date.isoformat() if data.incident_date else None
+    return json.dumps(dumped)
+
+
+def _input_load(text: str) -> ComplaintInput:
+    dumped = json.loads(text)
+    contact = dumped.pop("contact")
+    incident_date = dumped.pop("incident_date")
+    return ComplaintInput(
+        **dumped,
+        contact=ContactInput(**contact) if contact else None,
+        incident_date=date.fromisoformat(incident_date) if incident_date else None,
+    )
+
+
+def reviewed_submission(data: ComplaintInput) -> str:
+    """The input as a draft keeps it between review and filing."""
+    return _input_dump(data)
+
+
+def draft_remember_review(*, draft: Draft, data: ComplaintInput) -> None:
+    """The review page found every step valid: keep the input it built from these answers, so
+    that sending it is one UPDATE (draft_submit_reviewed). An answer saved since then (another
+    tab) changes the version, and the input kept is not used."""
+    try:
+        complaint_input_check(data)
+    except ApplicationError:
+        return
+    Draft.objects.filter(pk=draft.pk, submitted_at__isnull=True, answers_version=draft.answers_version).update(
+        submission=reviewed_submission(data), reviewed_version=draft.answers_version
+    )
+
+
+def _accept(drafts, changes: dict) -> bool:
+    """Mark a draft sent, with a new receipt, once: a second try (double click, back button, a
+    retry after a lost response) changes nothing and the first receipt is shown again."""
+    receipt = receipt_new()
+    now = timezone.now()
+    accepted = drafts.filter(submitted_at__isnull=True).update(
+        submitted_at=now,
+        receipt=receipt,
+        receipt_index=receipt_index(receipt),
+        # The number is shown for a short while only, whatever was left of the draft's 24 hours.
+        expires_at=now + timedelta(minutes=settings.RECEIPT_SHOWN_MINUTES),
+        **changes,
+    )
+    if accepted and settings.INTAKE_FILE_ON_COMMIT:
+        from intake.tasks import drafts_file_pending_task
+
+        enqueue_on_commit(drafts_file_pending_task)
+    return bool(accepted)
+
+
+def draft_submit_reviewed(*, token: str) -> bool:
+    """Send the draft of this token with the input its review page kept: one UPDATE, nothing to
+    check again. False when there is none (not reviewed, changed since, sent, or expired).
+
+    The request only accepts; beat's sweep (drafts_file_pending) files it as a complaint within
+    seconds, so a burst costs each filer one row write, and a broker outage costs nothing.
+    """
+    drafts = Draft.objects.filter(
+        token_index=blind_index(token, purpose="draft"),
+        expires_at__gt=timezone.now(),
+        reviewed_version=F("answers_version"),
+    )
+    return _accept(drafts, {})
+
+
+def draft_submit(*, draft: Draft, data: ComplaintInput) -> None:
+    """Send a draft with the input checked now (the review page was not shown, or is stale)."""
+    complaint_input_check(data)
+    _accept(Draft.objects.filter(pk=draft.pk), {"submission": reviewed_submission(data)})
+
+
 @transaction.atomic
-def draft_submit(*, draft: Draft, data: ComplaintInput) -> tuple[Complaint, str]:
-    """Submit a web draft once: a second submission (double click, back button, a retry after a
-    lost response) finds the first complaint and its receipt, kept on the draft until saved."""
-    draft = Draft.objects.select_for_update().get(pk=draft.pk)
-    if draft.complaint_id is not None:
-        return draft.complaint, draft.receipt
+def draft_file(*, draft_id) -> Complaint | None:
+    """File an accepted draft as a complaint, once, however many workers or sweeps try."""
+    draft = (
+        Draft.objects.select_for_update(skip_locked=True)
+        .filter(pk=draft_id, submitted_at__isnull=False, complaint__isnull=True)
+        .first()
+    )
+    if draft is None:
+        return None
     result = complaint_submit(
-        data=data,
+        data=_input_load(draft.submission),
         channel="web",
         submission_key=f"web:{draft.pk}",
         attachments=list(draft.attachments.all()),
+        receipt=draft.receipt,
     )
-    if not result.created:
-        raise ApplicationError("This draft was already submitted.", code="duplicate")
-    draft.complaint = result.complaint
-    draft.receipt = result.receipt
-    draft.answers = "{}"
-    # The number is shown for a short while only, whatever was left of the draft's 24 hours.
-    draft.expires_at = timezone.now() + timedelta(minutes=settings.RECEIPT_SHOWN_MINUTES)
-    draft.save(update_fields=["complaint", "receipt", "answers", "expires_at"])
-    return result.complaint, draft.receipt
+    if draft.expires_at <= timezone.now():
+        draft.delete()  # the filer has saved their number already; the attachments are the complaint's
+    else:
+        draft.complaint = result.complaint
+        draft.answers, draft.submission = "{}", ""
+        draft.save(update_fields=["complaint", "answers", "submission"])
+    return result.complaint
+
+
+def drafts_file_pending(*, seconds: float = 50) -> int:
+    """File the drafts accepted and not filed yet, oldest first, for at most `seconds`. Beat runs
+    it every few seconds; sweeps running at once share the work (draft_file skips locked rows)."""
+    began = time.monotonic()
+    filed, tried = 0, set()
+    while time.monotonic() - began < seconds:
+        batch = list(
+            Draft.objects.filter(submitted_at__isnull=False, complaint__isnull=True)
+            .exclude(pk__in=tried)
+            .order_by("submitted_at")
+            .values_list("pk", flat=True)[:100]
+        )
+        if not batch:
+            break
+        for draft_id in batch:
+            tried.add(draft_id)
+            filed += draft_file(draft_id=draft_id) is not None
+            if time.monotonic() - began >= seconds:
+                break
+    return filed
 
 
 def draft_receipt_saved(*, draft: Draft) -> None:
-    """The filer has their number: forget it and the draft."""
-    draft.delete()
+    """The filer has their number: forget it and the draft. One not filed yet is no longer shown,
+    and draft_file deletes it once filed (the receipt goes in the filer's message, if any)."""
+    deleted, _rows = Draft.objects.filter(pk=draft.pk, complaint__isnull=False).delete()
+    if not deleted:
+        Draft.objects.filter(pk=draft.pk).update(expires_at=timezone.now())
 
 
 def drafts_purge_expired(*, now=None) -> int:
-    """Delete drafts past their time, with the files uploaded to them (never a complaint's)."""
+    """Delete drafts past their time, with the files uploaded to them (never a complaint's, and
+    never a draft accepted and not yet filed)."""
     now = now or timezone.now()
     count = 0
-    for draft_id in Draft.objects.filter(expires_at__lte=now).values_list("pk", flat=True)[:1000]:
+    expired = Draft.objects.filter(expires_at__lte=now).exclude(submitted_at__isnull=False, complaint__isnull=True)
+    for draft_id in expired.values_list("pk", flat=True)[:1000]:
         with transaction.atomic():
-            draft = Draft.objects.select_for_update(skip_locked=True).filter(pk=draft_id, expires_at__lte=now).first()
+            draft = expired.select_for_update(skip_locked=True).filter(pk=draft_id).first()
             if draft is None:
                 continue
             for attachment in Attachment.objects.filter(draft=draft, complaint__isnull=True):

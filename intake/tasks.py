@@ -1,6 +1,11 @@
 from celery import shared_task
 
-from intake.services import drafts_purge_expired
+from intake.services import drafts_file_pending, drafts_purge_expired
+
+
+@shared_task
+def drafts_file_pending_task() -> int:
+    return drafts_file_pending()
 
 
 @shared_task

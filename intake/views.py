@@ -4,7 +4,6 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -18,15 +17,22 @@ from intake.forms import (
     AddInformationForm,
     ReceiptLookupForm,
     StoryForm,
+    bound_step_form,
     complaint_input_from_forms,
     review_sections,
+    step_form_kwargs,
     upload_error_message,
 )
 from intake.models import Draft
 from intake.receipts import receipt_digits, receipt_display
-from intake.selectors import complaint_by_receipt, draft_by_token, field_offices_for_state, status_timeline
+from intake.selectors import (
+    complaint_by_receipt,
+    draft_by_token,
+    receipt_is_pending,
+    status_timeline,
+)
 from privacy.attachments import UploadRejected, check_upload
-from privacy.ratelimit import over_limit
+from privacy.ratelimit import Limit, over_limit
 
 TOTAL_STEPS = len(STEP_NAMES) + 1  # and the review
 
@@ -44,32 +50,12 @@ def with_draft(view):
     return wrapper
 
 
-def _form_kwargs(step: str, draft: Draft, answers: dict) -> dict:
-    if step == "officers":
-        state = answers.get("what", {}).get("state", "")
-        return {"offices": field_offices_for_state(state) if state else []}
-    if step == "story":
-        return {"attachments": list(draft.attachments.all())}
-    if step == "contact":
-        return {"initial": {"contact_language": draft.language, **answers.get(step, {})}}
-    return {}
-
-
-def _bound(step: str, draft: Draft, answers: dict):
-    kwargs = _form_kwargs(step, draft, answers)
-    kwargs.pop("initial", None)
-    data = MultiValueDict()
-    for name, value in answers.get(step, {}).items():
-        data.setlist(name, value if isinstance(value, list) else [value])
-    return STEP_FORMS[step](data, **kwargs)
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     context = {"total_steps": TOTAL_STEPS, "draft_hours": settings.DRAFT_TTL_HOURS}
     if request.method == "POST":
-        if over_limit(request, group="draft-start", rate=settings.DRAFT_START_RATE_PER_CLIENT):
+        if over_limit(request, Limit("draft-start", settings.DRAFT_START_RATE_PER_CLIENT)):
             context["error"] = _("Too many tries. Please wait one hour and try again.")
             return render(request, "intake/start.html", context, status=429)
         _draft, token = services.draft_start(language=get_language())
@@ -88,7 +74,7 @@ def step(request: HttpRequest, token: str, draft: Draft, step: str) -> HttpRespo
     answers = services.draft_answers(draft)
     index = STEP_NAMES.index(step)
     from_review = request.GET.get("from") == "review" or request.POST.get("from") == "review"
-    kwargs = _form_kwargs(step, draft, answers)
+    kwargs = step_form_kwargs(step, draft, answers)
     form_class = STEP_FORMS[step]
     upload_errors: list[str] = []
 
@@ -100,7 +86,7 @@ def step(request: HttpRequest, token: str, draft: Draft, step: str) -> HttpRespo
             # Files removed above are no longer choices; the list is shown afresh.
             data = request.POST.copy()
             data.setlist("remove_files", [])
-            kwargs = _form_kwargs(step, draft, answers)
+            kwargs = step_form_kwargs(step, draft, answers)
         form = form_class(data, **kwargs)
         valid = form.is_valid()
         services.draft_save_step(draft=draft, step=step, answers=form.answers())
@@ -113,7 +99,7 @@ def step(request: HttpRequest, token: str, draft: Draft, step: str) -> HttpRespo
                 return redirect("intake:review", token=token)
             return redirect("intake:step", token=token, step=STEP_NAMES[index + 1])
     elif request.GET.get("check"):
-        form = _bound(step, draft, answers)
+        form = bound_step_form(step, draft, answers)
         form.is_valid()
     else:
         form = form_class(**{"initial": answers.get(step, {}), **kwargs})
@@ -149,7 +135,7 @@ def _check_uploads(request: HttpRequest, uploads) -> tuple[list, list[str]]:
 
 def _handle_files(request: HttpRequest, draft: Draft) -> list[str]:
     uploads = request.FILES.getlist("files")
-    if uploads and over_limit(request, group="upload", rate=settings.UPLOAD_RATE_PER_CLIENT):
+    if uploads and over_limit(request, Limit("upload", settings.UPLOAD_RATE_PER_CLIENT)):
         return [_("Too many tries. Please wait one hour and try again.")]
     checked, errors = _check_uploads(request, uploads)
     for attachment_id in request.POST.getlist("remove_files"):
@@ -165,22 +151,30 @@ def _handle_files(request: HttpRequest, draft: Draft) -> list[str]:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, token: str) -> HttpResponse:
+    # Sent from the review page just shown: one UPDATE accepts the input it checked and kept.
+    if request.method == "POST" and services.draft_submit_reviewed(token=token):
+        return redirect("intake:receipt", token=token)
+    return _review(request, token)
+
+
 @with_draft
-def review(request: HttpRequest, token: str, draft: Draft) -> HttpResponse:
+def _review(request: HttpRequest, token: str, draft: Draft) -> HttpResponse:
     if draft.is_submitted:
         return redirect("intake:receipt", token=token)
     answers = services.draft_answers(draft)
-    forms = {name: _bound(name, draft, answers) for name in STEP_NAMES}
+    forms = {name: bound_step_form(name, draft, answers) for name in STEP_NAMES}
     for name, form in forms.items():
         if not form.is_valid():
             return redirect(reverse("intake:step", args=[token, name]) + "?from=review&check=1")
+    data = complaint_input_from_forms(forms, draft=draft, answers=answers)
     if request.method == "POST":
-        data = complaint_input_from_forms(forms, draft=draft, answers=answers)
         try:
             services.draft_submit(draft=draft, data=data)
         except ApplicationError:
             return redirect(reverse("intake:step", args=[token, STEP_NAMES[0]]) + "?from=review&check=1")
         return redirect("intake:receipt", token=token)
+    services.draft_remember_review(draft=draft, data=data)
     return render(
         request,
         "intake/review.html",
@@ -215,6 +209,7 @@ def receipt(request: HttpRequest, token: str, draft: Draft) -> HttpResponse:
 
 LOOKUP_LIMITED = "limited"
 LOOKUP_NOT_FOUND = "not_found"
+LOOKUP_PENDING = "pending"
 
 
 def _lookup(request: HttpRequest, form: ReceiptLookupForm):
@@ -224,12 +219,16 @@ def _lookup(request: HttpRequest, form: ReceiptLookupForm):
         return None, None
     value = form.cleaned_data["receipt"]
     digits = receipt_digits(value)
-    if over_limit(request, group="status-client", rate=settings.STATUS_LOOKUP_RATE_PER_CLIENT) or over_limit(
-        request, group="status-receipt", rate=settings.STATUS_LOOKUP_RATE_PER_RECEIPT, value=digits
+    if over_limit(
+        request,
+        Limit("status-client", settings.STATUS_LOOKUP_RATE_PER_CLIENT),
+        Limit("status-receipt", settings.STATUS_LOOKUP_RATE_PER_RECEIPT, value=digits),
     ):
         form.add_error("receipt", _("Too many tries. Please wait one hour and try again."))
         return None, LOOKUP_LIMITED
     complaint = complaint_by_receipt(value)
+    if complaint is None and receipt_is_pending(value):
+        return None, LOOKUP_PENDING
     if complaint is None:
         form.add_error("receipt", _("We could not find a complaint with this number. Check the digits and try again."))
         return None, LOOKUP_NOT_FOUND
@@ -237,6 +236,8 @@ def _lookup(request: HttpRequest, form: ReceiptLookupForm):
 
 
 def _lookup_failed(request: HttpRequest, form: ReceiptLookupForm, problem: str | None) -> HttpResponse:
+    if problem == LOOKUP_PENDING:
+        return render(request, "intake/status.html", {"pending": True, "timeline": []})
     code = 429 if problem == LOOKUP_LIMITED else 400
     return render(request, "intake/status_lookup.html", {"form": form}, status=code)
 

@@ -98,10 +98,12 @@ def auditor(db):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """The cache may be a shared Redis (CI): every test starts from an empty one."""
-    from django.core.cache import cache
+    """The cache may be a shared Redis (CI): every test starts from an empty one, and from pages
+    rendered afresh (a test may change the settings they show)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
 
 

@@ -2,6 +2,8 @@
 
 import re
 
+from django.test import TestCase
+
 VALID = {
     "about": {"filer_role": "person_affected", "urgent": []},
     "what": {
@@ -62,8 +64,11 @@ def walk(client, language="es", overrides=None, files=None) -> str:
     return token
 
 
-def submit(client, token, language="es") -> str:
-    response = client.post(f"/{language}/complaint/{token}/review/")
+def submit(client, token, language="es", filed=True) -> str:
+    """Send the form and return the receipt; with filed, the worker's task has run too (it runs
+    after commit, which a test inside a transaction only sees through this capture)."""
+    with TestCase.captureOnCommitCallbacks(execute=filed):
+        response = client.post(f"/{language}/complaint/{token}/review/")
     assert response.status_code == 302, response.content.decode()[:2000]
     page = client.get(f"/{language}/complaint/{token}/receipt/").content.decode()
     digits = re.search(r'class="receipt"[^>]*>([\d ]+)<', page).group(1)

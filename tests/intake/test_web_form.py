@@ -1,14 +1,21 @@
+import re
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test import TestCase
+from django.utils import timezone
 
 from intake.choices import Status
 from intake.models import Allegation, Attachment, Complaint, ComplaintContact, Draft
+from intake.services import draft_file, drafts_file_pending, drafts_purge_expired
 from messaging.models import OutboundMessage
 from privacy.models import AuditEvent
 from tests.intake.helpers import VALID, post_step, start, submit, walk
 
 pytestmark = pytest.mark.django_db
+RECEIPT = re.compile(r'class="receipt"[^>]*>([\d ]+)<')
 
 
 def test_an_anonymous_complaint_filed_in_spanish(client):
@@ -42,12 +49,46 @@ def test_the_form_can_be_filed_in_other_languages(client, language):
 
 def test_submitting_the_same_draft_twice_creates_one_complaint(client):
     token = walk(client)
-    first = client.post(f"/es/complaint/{token}/review/")
-    second = client.post(f"/es/complaint/{token}/review/")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        first = client.post(f"/es/complaint/{token}/review/")
+        receipt = RECEIPT.search(client.get(f"/es/complaint/{token}/receipt/").content.decode()).group(1)
+        second = client.post(f"/es/complaint/{token}/review/")
     assert first.status_code == second.status_code == 302
     assert Complaint.objects.count() == 1
-    page = client.get(f"/es/complaint/{token}/receipt/")
-    assert page.status_code == 200
+    assert RECEIPT.search(client.get(f"/es/complaint/{token}/receipt/").content.decode()).group(1) == receipt
+
+
+def test_a_submission_is_accepted_at_once_and_filed_by_the_worker(client, django_capture_on_commit_callbacks):
+    token = walk(client)
+    with django_capture_on_commit_callbacks() as tasks:
+        receipt = submit(client, token, filed=False)
+    assert len(tasks) == 1  # the sweep, sent after commit where there is no beat (here, eager)
+    assert not Complaint.objects.exists()
+    pending = client.post("/es/status/", {"receipt": receipt})
+    assert pending.status_code == 200 and pending.context["pending"]
+    assert "status/add/" not in pending.content.decode()
+    # Not yet filed: the purge leaves it, however late; the sweep files it once.
+    assert drafts_purge_expired(now=timezone.now() + timedelta(days=3)) == 0
+    assert drafts_file_pending() == 1
+    assert drafts_file_pending() == 0
+    complaint = Complaint.objects.get()
+    assert complaint.narrative == VALID["story"]["narrative"]
+    assert complaint.allegations.count() == 2
+    found = client.post("/es/status/", {"receipt": receipt})
+    assert found.context["complaint"] == complaint
+
+
+def test_a_number_saved_before_filing_is_forgotten_but_the_complaint_is_not(client):
+    token = walk(client)
+    receipt = submit(client, token, filed=False)
+    assert client.post(f"/es/complaint/{token}/receipt/", {"saved": "1"}).status_code == 200
+    assert client.get(f"/es/complaint/{token}/receipt/").status_code == 404
+    draft = Draft.objects.get()
+    assert draft.expires_at <= timezone.now()  # no longer shown, kept until filed
+    assert draft_file(draft_id=draft.pk) is not None
+    assert draft_file(draft_id=draft.pk) is None
+    assert not Draft.objects.exists()
+    assert client.post("/es/status/", {"receipt": receipt}).context["complaint"] == Complaint.objects.get()
 
 
 def test_the_receipt_is_shown_until_the_filer_has_saved_it(client):
@@ -249,3 +290,34 @@ def test_draft_tokens_never_reach_the_logs():
     RedactSecrets().filter(record)
     assert token not in record.getMessage()
     assert record.getMessage() == "Bad Request: /es/complaint/…/receipt/"
+
+
+def test_an_answer_changed_after_the_review_page_is_the_one_filed(client):
+    token = walk(client)
+    assert client.get(f"/es/complaint/{token}/review/").status_code == 200
+    changed = {**VALID["story"], "narrative": "Changed after the review: they came at night."}
+    assert post_step(client, token, "story", changed).status_code == 302
+    submit(client, token)
+    assert Complaint.objects.get().narrative == changed["narrative"]
+
+
+def test_the_review_page_checks_again_a_step_broken_after_it_was_shown(client):
+    token = walk(client)
+    client.get(f"/es/complaint/{token}/review/")
+    post_step(client, token, "story", {**VALID["story"], "narrative": ""})
+    response = client.post(f"/es/complaint/{token}/review/")
+    assert response.status_code == 302
+    assert "/story/?from=review&check=1" in response["Location"]
+    assert not Draft.objects.get().is_submitted
+
+
+def test_a_review_built_from_answers_saved_over_meanwhile_is_not_kept(client):
+    from intake.services import ComplaintInput, draft_remember_review
+
+    token = walk(client)
+    seen_by_review = Draft.objects.get()
+    post_step(client, token, "story", {**VALID["story"], "narrative": "Saved in another tab."})
+    draft_remember_review(draft=seen_by_review, data=ComplaintInput(filer_role="witness", language="es"))
+    assert Draft.objects.get().reviewed_version is None
+    submit(client, token)
+    assert Complaint.objects.get().narrative == "Saved in another tab."

@@ -5,6 +5,7 @@ import time
 import uuid
 
 import pytest
+from django.db import connection
 from kombu import pools
 
 from config.celery import app
@@ -23,7 +24,7 @@ def forget_connections() -> None:
 
 
 @pytest.fixture(scope="module")
-def celery_worker(redis_url, tmp_path_factory):
+def celery_worker(redis_url, tmp_path_factory, django_db_setup, django_db_blocker):
     """A real Celery worker process on Redis, consuming a queue of its own.
 
     The test process is switched from eager mode to the same broker and a Redis result backend
@@ -37,6 +38,12 @@ def celery_worker(redis_url, tmp_path_factory):
         "CELERY_RESULT_BACKEND": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
     }
+    with django_db_blocker.unblock():
+        database = connection.settings_dict
+        if connection.vendor == "postgresql":  # the worker works in the tests' database
+            env["DATABASE_URL"] = (
+                f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+            )
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1"]
     command += ["--queues", queue, "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"]
     with log.open("w") as output:

@@ -1,4 +1,5 @@
 import logging
+import time
 import uuid
 
 import pytest
@@ -46,3 +47,20 @@ def test_a_broker_outage_after_commit_is_logged_not_raised(celery_worker, caplog
     finally:
         app.conf.broker_url = celery_worker["broker_url"]
         forget_connections()
+
+
+def test_a_web_submission_is_filed_by_the_worker(celery_worker, postgres, client, settings):
+    from intake.models import Complaint, Draft
+    from intake.tasks import drafts_file_pending_task
+    from tests.intake.helpers import submit, walk
+
+    settings.INTAKE_FILE_ON_COMMIT = False  # as in production: the request only accepts
+    receipt = submit(client, walk(client), filed=False)
+    assert not Complaint.objects.exists()
+    drafts_file_pending_task.delay()  # what beat sends every few seconds
+    deadline = time.monotonic() + 30
+    while not Complaint.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    complaint = Complaint.objects.get()
+    assert Draft.objects.get().complaint == complaint
+    assert client.post("/es/status/", {"receipt": receipt}).context["complaint"] == complaint

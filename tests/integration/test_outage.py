@@ -1,10 +1,14 @@
-"""Nothing a person submits is lost when the broker is down: the complaint and its outbox rows
-commit, the request answers normally, and the beat job sends the messages later."""
+"""Nothing a person submits is lost when the broker is down: the submission and its receipt
+commit, the request answers normally, and the beat jobs file the complaint and send the messages
+later."""
+
+import re
 
 import pytest
 
 from config.celery import app
-from intake.models import Complaint
+from intake.models import Complaint, Draft
+from intake.services import drafts_file_pending
 from messaging.models import OutboundMessage
 from tests.intake.helpers import walk
 from tests.integration.conftest import forget_connections
@@ -35,8 +39,21 @@ def test_a_complaint_is_saved_and_its_message_kept_while_the_broker_is_down(clie
     token = walk(client, overrides={"about": {"filer_role": "witness", "urgent": ["medical"]}, "contact": CONTACT})
     response = client.post(f"/es/complaint/{token}/review/")
     assert response.status_code == 302
-    assert client.get(f"/es/complaint/{token}/receipt/").status_code == 200
-    assert Complaint.objects.count() == 1
+    page = client.get(f"/es/complaint/{token}/receipt/").content.decode()
+    receipt = "".join(re.search(r'class="receipt"[^>]*>([\d ]+)<', page).group(1).split())
+    # Accepted, not filed: the task that files it never reached a broker.
+    assert not Complaint.objects.exists()
+    status = client.post("/es/status/", {"receipt": receipt})
+    assert status.status_code == 200
+    assert status.context["pending"]
+    # The filer saves their number and leaves; the submission stays until it is filed.
+    assert client.post(f"/es/complaint/{token}/receipt/", {"saved": "1"}).status_code == 200
+    assert Draft.objects.filter(complaint__isnull=True).count() == 1
+
+    assert drafts_file_pending() == 1  # beat, seconds later
+    complaint = Complaint.objects.get()
+    assert client.post("/es/status/", {"receipt": receipt}).context["complaint"] == complaint
+    assert not Draft.objects.exists()
     messages = OutboundMessage.objects.all()
     assert sorted(m.purpose for m in messages) == ["complaint.receipt", "complaint.urgent_staff"]
     assert {m.status for m in messages} == {"pending"}

@@ -8,15 +8,17 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from core.models import ReferenceCounter
 from intake.choices import Agency, Allegation, PlaceType, Status, TimeOfDay, UrgentFlag
+from intake.forms import STEP_NAMES, bound_step_form, complaint_input_from_forms
 from intake.models import Allegation as AllegationRow
 from intake.models import Complaint, ComplaintEvent, Draft, FieldOffice
 from intake.receipts import receipt_index, receipt_new
+from intake.services import reviewed_submission
 from privacy.crypto import blind_index
 
 LANGUAGES = [("es", 60), ("en", 10), ("pt", 6), ("ht", 6), ("zh-hans", 4), ("vi", 3), ("ar", 3), ("ru", 3)]
@@ -171,19 +173,29 @@ class Command(BaseCommand):
         self.stdout.write(f"Seeded {complaints} complaints and {drafts} drafts in {took:.1f} s")
 
     def _drafts(self, count: int, rng: random.Random) -> list[str]:
+        """Drafts whose filer has just seen the review page (which keeps the input it checked)."""
         tokens, rows = [], []
         expires = timezone.now() + timedelta(hours=24)
+        variants = []
+        for answers in [{**WEB_ANSWERS, "contact": CONTACT}, dict(WEB_ANSWERS)]:
+            text = json.dumps(answers)
+            reviewed = Draft(language="es", answers=text)
+            forms = {name: bound_step_form(name, reviewed, answers) for name in STEP_NAMES}
+            if not all(form.is_valid() for form in forms.values()):
+                raise CommandError(f"the seeded answers no longer pass the form: {forms}")
+            data = complaint_input_from_forms(forms, draft=reviewed, answers=answers)
+            variants.append((text, reviewed_submission(data)))
         for n in range(count):
             token = secrets.token_urlsafe(24)
             tokens.append(token)
-            answers = dict(WEB_ANSWERS)
-            if n % 3 == 0:
-                answers = {**answers, "contact": CONTACT}
+            answers, submission = variants[0 if n % 3 == 0 else 1]
             rows.append(
                 Draft(
                     token_index=blind_index(token, purpose="draft"),
                     language="es",
-                    answers=json.dumps(answers),
+                    answers=answers,
+                    submission=submission,
+                    reviewed_version=0,
                     expires_at=expires,
                 )
             )
