@@ -31,14 +31,17 @@ class Client:
         self.host, self.port = parsed.hostname, parsed.port or 80
         self.csrf = ""
 
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes, list]:
+    def request(
+        self, method: str, path: str, form: dict | None = None, extra: dict | None = None
+    ) -> tuple[int, bytes, list]:
         connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        headers = {"Accept-Encoding": "gzip", "Accept-Language": "es"}
+        headers = {"Accept-Encoding": "gzip", "Accept-Language": "es", **(extra or {})}
         body = None
-        if self.csrf:
+        if self.csrf and not extra:
             headers["Cookie"] = f"csrftoken={self.csrf}"
         if form is not None:
-            body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": self.csrf}, doseq=True)
+            fields = form if extra else {**form, "csrfmiddlewaretoken": self.csrf}
+            body = urllib.parse.urlencode(fields, doseq=True)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
             connection.request(method, path, body=body, headers=headers)
@@ -56,7 +59,7 @@ class Client:
         self.csrf = match.group(1)
 
 
-def build(scenario: str, data: deque, counter: list[int]):
+def build(scenario: str, data: deque, counter: list[int], options=None):
     """Return a function that gives (method, path, form, expected statuses) for one request."""
     if scenario == "a0":
         return lambda: ("GET", "/es/bench/", None, {200})
@@ -84,15 +87,31 @@ def build(scenario: str, data: deque, counter: list[int]):
             return ("POST", "/es/status/", {"receipt": receipts[counter[0] % len(receipts)]}, {200})
 
         return d
+    if scenario == "e":
+        from twilio.request_validator import RequestValidator
+
+        validator = RequestValidator(options.twilio_token)
+        url = f"{options.public_base}/twilio/sms/"
+
+        def e():
+            counter[0] += 1
+            n = counter[0]
+            # Many phones, each on its first messages: a burst of people starting to text.
+            form = {"MessageSid": f"SMbench{n:026d}", "From": f"+1713555{n % 10000:04d}", "To": "+15550009999",
+                    "Body": "Hola, necesito ayuda", "NumMedia": "0"}  # fmt: skip
+            return ("POST", "/twilio/sms/", form, {200}, {"X-Twilio-Signature": validator.compute_signature(url, form)})
+
+        return e
     raise SystemExit(f"unknown scenario {scenario}")
 
 
-def run(base: str, scenario: str, duration: float, warmup: float, concurrency: int, data_file: str | None) -> dict:
+def run(base: str, scenario: str, duration: float, warmup: float, concurrency: int, data_file: str | None,
+        options=None) -> dict:  # fmt: skip
     client = Client(base)
     client.fetch_csrf()
     data = deque(open(data_file).read().split()) if data_file else deque()
     counter = [0]
-    next_request = build(scenario, data, counter)
+    next_request = build(scenario, data, counter, options)
     lock = threading.Lock()
     latencies: list[float] = []
     errors: list[str] = []
@@ -110,13 +129,13 @@ def run(base: str, scenario: str, duration: float, warmup: float, concurrency: i
                 return
             try:
                 with lock:
-                    method, path, form, expected = next_request()
+                    method, path, form, expected, *extra = next_request()
             except IndexError:
                 exhausted.set()
                 return
             began = time.monotonic()
             try:
-                status, _body, _headers = client.request(method, path, form)
+                status, _body, _headers = client.request(method, path, form, *extra)
                 problem = None if status in expected else f"HTTP {status}"
             except OSError as exc:
                 problem = type(exc).__name__
@@ -156,8 +175,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--concurrency", type=int, default=6)
     parser.add_argument("--data")
+    parser.add_argument("--twilio-token", default="")
+    parser.add_argument("--public-base", default="")
     args = parser.parse_args()
-    print(json.dumps(run(args.base, args.scenario, args.duration, args.warmup, args.concurrency, args.data)))
+    print(json.dumps(run(args.base, args.scenario, args.duration, args.warmup, args.concurrency, args.data, args)))
 
 
 if __name__ == "__main__":

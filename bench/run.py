@@ -33,10 +33,13 @@ SCENARIOS = [
     ("b", "home page (es)", "a0", 0.8),
     ("c", "complaint form final submission (PostgreSQL)", "a1", 0.6),
     ("d", "status lookup by receipt", "a0", 0.6),
+    ("e", "signed inbound SMS webhook (Twilio)", "a0", None),
 ]
 
 
-RUN_ORDER = ["a0", "b", "d", "a0", "a1", "c", "a1"]
+BENCH_TWILIO_TOKEN = secrets.token_hex(16)
+BENCH_PUBLIC_BASE = "https://voces.bench.invalid"
+RUN_ORDER = ["a0", "b", "d", "e", "a0", "a1", "c", "a1"]
 
 
 def merge(first: dict, second: dict) -> dict:
@@ -107,6 +110,9 @@ class Stack:
             # The limiter still runs (a Redis increment per lookup) but never refuses.
             "STATUS_LOOKUP_RATE_PER_CLIENT": "100000000/h",
             "STATUS_LOOKUP_RATE_PER_RECEIPT": "100000000/h",
+            # Twilio's webhooks are signed with this token over this address (scenario e).
+            "TWILIO_AUTH_TOKEN": BENCH_TWILIO_TOKEN,
+            "PUBLIC_BASE_URL": BENCH_PUBLIC_BASE,
         }
 
     def manage(self, *command: str) -> str:
@@ -168,6 +174,8 @@ def load(stack: Stack, scenario: str, args, data: Path | None) -> dict:
     command += ["--duration", str(args.duration), "--warmup", str(args.warmup), "--concurrency", str(args.concurrency)]
     if data:
         command += ["--data", str(data)]
+    if scenario == "e":
+        command += ["--twilio-token", BENCH_TWILIO_TOKEN, "--public-base", BENCH_PUBLIC_BASE]
     output = subprocess.run(command, capture_output=True, text=True, check=False, timeout=args.duration * 5 + 120)
     if output.returncode != 0:
         raise SystemExit(f"load generator failed for {scenario}:\n{output.stderr}")
@@ -199,7 +207,7 @@ def evaluate(results: dict) -> list[dict]:
         figures = results[name]
         ratio = round(figures["rps"] / results[baseline]["rps"], 2) if baseline and results[baseline]["rps"] else None
         tail_ok = figures["p99_ms"] <= 5 * figures["p50_ms"] if figures["p50_ms"] else False
-        meets = figures["errors"] == 0 and tail_ok and (ratio is None or ratio >= minimum)
+        meets = figures["errors"] == 0 and tail_ok and (minimum is None or ratio >= minimum)
         rows.append({"name": name, "label": label, "baseline": baseline, "minimum": minimum, "ratio": ratio,
                      "tail_ok": tail_ok, "meets": meets, **figures})  # fmt: skip
     return rows
@@ -226,7 +234,10 @@ def write_results(path: Path, rows: list[dict], weights: list[dict], args, seed_
         "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for row in rows:
-        target = f"≥ {row['minimum']} × {row['baseline']}" if row["baseline"] else "baseline"
+        if row["minimum"]:
+            target = f"≥ {row['minimum']} × {row['baseline']}"
+        else:
+            target = f"measured against {row['baseline']}" if row["baseline"] else "baseline"
         target += ", 0 errors, p99 < 5 × p50"
         ratio = f"{row['ratio']:.2f}" if row["ratio"] is not None else "1"
         met = "yes" if row["meets"] else "**no**"

@@ -163,6 +163,7 @@ CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 # Tasks write their outcome to the database; only the worker ping keeps a result.
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -181,6 +182,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # A request that commits a write must not hang on a broker outage: the outbox resends later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = "UTC"
+# Conversations (SMS, WhatsApp): a new sender starts in this flow; unfinished ones are forgotten
+# after this many days without a message.
+MESSAGING_DEFAULT_FLOW = env_str("MESSAGING_DEFAULT_FLOW", "complaint")
+CONVERSATION_KEEP_DAYS = env_int("CONVERSATION_KEEP_DAYS", 7)
 # Web complaints are accepted in the request and filed by beat's sweep every few seconds; without
 # a broker (the embedded default has no beat) the request files them itself, after commit.
 INTAKE_FILE_EVERY_SECONDS = env_int("INTAKE_FILE_EVERY_SECONDS", 5)
@@ -192,6 +197,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(INTAKE_FILE_EVERY_SECONDS),
         "options": {"expires": INTAKE_FILE_EVERY_SECONDS},
     },
+    "inbound-process-stale": {"task": "messaging.tasks.inbound_process_stale_task", "schedule": 60.0},
+    "conversations-purge-idle": {"task": "messaging.tasks.conversations_purge_idle_task", "schedule": 3600.0},
     "drafts-purge-expired": {"task": "intake.tasks.drafts_purge_expired_task", "schedule": 15 * 60.0},
 }
 
@@ -216,6 +223,7 @@ LANGUAGES = [
     ("pa", _("Punjabi")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
 # A neutral name, and gone when the browser closes: a phone may be inspected.
 LANGUAGE_COOKIE_NAME = "lang"
 LANGUAGE_COOKIE_AGE = None

@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class IntakeConfig(AppConfig):
     name = "intake"
+
+    def ready(self) -> None:
+        from intake.conversation import ComplaintFlow
+        from messaging.flows import flow_register
+
+        flow_register("complaint", ComplaintFlow())

@@ -361,6 +361,7 @@ UPLOAD_ERRORS = {
     "damaged": _("“%(name)s” could not be opened. It may be damaged."),
     "too_many_pixels": _("“%(name)s” is a picture that is too big. Please send a smaller photo."),
     "total_too_large": _("“%(name)s” was not added. All your files together can be up to %(size)s MB."),
+    "closed": _("“%(name)s” was not added: this form was already sent."),
 }
 
 

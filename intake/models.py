@@ -182,6 +182,9 @@ class Draft(models.Model):
     submission = EncryptedTextField(blank=True, default="")
     reviewed_version = models.PositiveIntegerField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Sweeps that failed to file it (a bug, a deploy that changed the input): it waits, logged.
+    filing_attempts = models.PositiveSmallIntegerField(default=0)
+    filing_tried_at = models.DateTimeField(null=True, blank=True)
     complaint = models.OneToOneField(Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Kept until the filer says it is saved, so a lost response or a double click can show it again.
     receipt = EncryptedCharField(max_length=32, blank=True)

@@ -1,14 +1,17 @@
 import json
+import logging
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import Organization
 from core.errors import ApplicationError
@@ -26,13 +29,15 @@ from intake.models import (
     Draft,
 )
 from intake.receipts import receipt_display, receipt_index, receipt_new
-from intake.selectors import field_office_by_code
+from intake.selectors import field_office_by_code, field_offices_for_state
 from messaging.addresses import address_index
 from messaging.services import outbound_queue
 from privacy.attachments import CheckedFile, UploadRejected
 from privacy.crypto import blind_index
 from privacy.files import encrypted_file_delete, encrypted_file_store
 from privacy.services import audit_record
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -110,12 +115,14 @@ def complaint_submit(
     organization: Organization | None = None,
     filed_by=None,
     receipt: str | None = None,
+    notify_filer: bool = True,
 ) -> SubmitResult:
     """The one entry point for a new complaint, from every channel.
 
     One transaction writes the complaint, allegations, contact, attachments, first status event,
     audit event and outbox rows. The same submission_key twice gives back the first complaint.
-    A receipt already given to the filer (a web form accepted earlier) is used instead of a new one.
+    A receipt already given to the filer (a web form accepted earlier) is used instead of a new one;
+    a conversation gives the receipt in its own reply (notify_filer=False).
     """
     complaint_input_check(data)
     # No look-before-you-leap query: the unique submission_key refuses a second row, and the
@@ -130,6 +137,7 @@ def complaint_submit(
                 organization=organization,
                 filed_by=filed_by,
                 receipt=receipt or receipt_new(),
+                notify_filer=notify_filer,
             )
     except IntegrityError:
         existing = Complaint.objects.filter(submission_key=submission_key).first()
@@ -144,7 +152,9 @@ def complaint_input_check(data: ComplaintInput) -> None:
         raise ApplicationError("A complaint filed on behalf of someone needs their consent.", code="consent")
 
 
-def _complaint_create(*, data, channel, submission_key, attachments, organization, filed_by, receipt) -> SubmitResult:
+def _complaint_create(
+    *, data, channel, submission_key, attachments, organization, filed_by, receipt, notify_filer
+) -> SubmitResult:
     field_office = field_office_by_code(data.field_office_code) if data.field_office_code else None
     contact = None if data.is_anonymous or data.contact is None or data.contact.is_empty() else data.contact
     complaint = Complaint(
@@ -222,7 +232,8 @@ def _complaint_create(*, data, channel, submission_key, attachments, organizatio
         reference=complaint.reference,
         data={"channel": channel, "urgent": complaint.is_urgent, "attachments": len(attachments)},
     )
-    _notify_filer(complaint, contact, receipt)
+    if notify_filer:
+        _notify_filer(complaint, contact, receipt)
     if complaint.is_urgent:
         _notify_staff_urgent(complaint)
     return SubmitResult(complaint, receipt, True)
@@ -378,17 +389,22 @@ def draft_answers(draft: Draft) -> dict:
 
 
 def draft_save_step(*, draft: Draft, step: str, answers: dict) -> Draft:
-    """Keep a step's answers; whatever the review page checked before no longer holds."""
+    """Keep a step's answers; whatever the review page checked before no longer holds. A draft
+    sent meanwhile (another tab) keeps what was sent."""
     stored = draft_answers(draft)
     stored[step] = answers
     draft.answers = json.dumps(stored)
-    Draft.objects.filter(pk=draft.pk).update(answers=draft.answers, answers_version=F("answers_version") + 1)
+    Draft.objects.filter(pk=draft.pk, submitted_at__isnull=True).update(
+        answers=draft.answers, answers_version=F("answers_version") + 1
+    )
     return draft
 
 
 def draft_add_attachment(*, draft: Draft, checked: CheckedFile, original_name: str) -> Attachment:
     with transaction.atomic():
-        draft = Draft.objects.select_for_update().get(pk=draft.pk)
+        draft = Draft.objects.select_for_update().filter(pk=draft.pk, submitted_at__isnull=True).first()
+        if draft is None:  # sent (or its number saved) from another tab meanwhile
+            raise UploadRejected("closed")
         stored = draft.attachments.aggregate(total=Sum("size"))["total"] or 0
         if stored + checked.size > settings.ATTACHMENT_MAX_TOTAL_BYTES:
             raise UploadRejected("total_too_large")
@@ -396,7 +412,7 @@ def draft_add_attachment(*, draft: Draft, checked: CheckedFile, original_name: s
 
 
 def draft_remove_attachment(*, draft: Draft, attachment_id: int) -> None:
-    attachment = draft.attachments.filter(pk=attachment_id).first()
+    attachment = draft.attachments.filter(pk=attachment_id, draft__submitted_at__isnull=True).first()
     if attachment is not None:
         attachment_delete(attachment=attachment)
 
@@ -503,26 +519,63 @@ def draft_file(*, draft_id) -> Complaint | None:
     return result.complaint
 
 
+FILING_ATTEMPTS = 5
+FILING_RETRY_AFTER = timedelta(hours=1)
+SWEEP_LOCK = "intake:filing-sweep"
+
+
 def drafts_file_pending(*, seconds: float = 50) -> int:
     """File the drafts accepted and not filed yet, oldest first, for at most `seconds`. Beat runs
-    it every few seconds; sweeps running at once share the work (draft_file skips locked rows)."""
-    began = time.monotonic()
-    filed, tried = 0, set()
+    it every few seconds; one sweep runs at a time (filing takes the reference counter's lock, so
+    more would only wait). A draft that fails is logged and passed over; after five failures it
+    is tried once an hour, so one bad draft never holds back the others."""
+    try:
+        if not cache.add(SWEEP_LOCK, "1", timeout=int(seconds) + 30):
+            return 0
+    except Exception:
+        logger.warning("filing sweep runs without its lock: cache unavailable")
+    try:
+        return _sweep(seconds)
+    finally:
+        try:
+            cache.delete(SWEEP_LOCK)
+        except Exception:
+            logger.warning("filing sweep lock not released: cache unavailable")
+
+
+def _sweep(seconds: float) -> int:
+    began, now = time.monotonic(), timezone.now()
+    pending = (
+        Draft.objects.filter(submitted_at__isnull=False, complaint__isnull=True)
+        .filter(Q(filing_attempts__lt=FILING_ATTEMPTS) | Q(filing_tried_at__lt=now - FILING_RETRY_AFTER))
+        .order_by("submitted_at", "pk")
+    )
+    filed, after = 0, None
     while time.monotonic() - began < seconds:
-        batch = list(
-            Draft.objects.filter(submitted_at__isnull=False, complaint__isnull=True)
-            .exclude(pk__in=tried)
-            .order_by("submitted_at")
-            .values_list("pk", flat=True)[:100]
+        page = (
+            pending
+            if after is None
+            else pending.filter(Q(submitted_at__gt=after[0]) | Q(submitted_at=after[0], pk__gt=after[1]))
         )
+        batch = list(page.values_list("submitted_at", "pk")[:100])
         if not batch:
             break
-        for draft_id in batch:
-            tried.add(draft_id)
-            filed += draft_file(draft_id=draft_id) is not None
+        for submitted_at, draft_id in batch:
+            after = (submitted_at, draft_id)
+            try:
+                filed += draft_file(draft_id=draft_id) is not None
+            except Exception:
+                attempts = _filing_failed(draft_id)
+                log = logger.error if attempts >= FILING_ATTEMPTS else logger.warning
+                log("draft %s not filed (attempt %s)", draft_id, attempts, exc_info=True)
             if time.monotonic() - began >= seconds:
                 break
     return filed
+
+
+def _filing_failed(draft_id) -> int:
+    Draft.objects.filter(pk=draft_id).update(filing_attempts=F("filing_attempts") + 1, filing_tried_at=timezone.now())
+    return Draft.objects.filter(pk=draft_id).values_list("filing_attempts", flat=True).first() or 0
 
 
 def draft_receipt_saved(*, draft: Draft) -> None:
@@ -549,3 +602,62 @@ def drafts_purge_expired(*, now=None) -> int:
             draft.delete()
         count += 1
     return count
+
+
+# Conversations (SMS, WhatsApp): the complaint flow's actions ----------------------------------
+
+
+def conversation_file(state: dict, context) -> list:
+    """File what a conversation collected; the reply carries the receipt."""
+    from intake.conversation import FILED, FILED_BEFORE
+    from messaging.addresses import address_normalise
+    from messaging.flows import Reply
+
+    found = state["answers"]
+    offices = field_offices_for_state(found.get("state", "")) if found.get("state") else []
+    contact = None
+    if found.get("contact"):
+        contact = ContactInput(
+            phone=address_normalise(context.channel, context.address),
+            preferred_method="whatsapp" if context.channel == "whatsapp" else "sms",
+            safe_to_message=True,
+        )
+    data = ComplaintInput(
+        filer_role=found["filer_role"],
+        language=state["language"],
+        allegations=found.get("allegations", []),
+        incident_date=date.fromisoformat(found["incident_date"]) if found.get("incident_date") else None,
+        city=found.get("city", ""),
+        state=found.get("state", ""),
+        field_office_code=offices[0].code if len(offices) == 1 else "",
+        body_camera_seen=found.get("body_camera_seen", ""),
+        body_camera_recording=found.get("body_camera_recording", ""),
+        children_count=found.get("children_count"),
+        narrative=found.get("narrative", ""),
+        is_anonymous=contact is None,
+        contact=contact,
+        consent_contact=contact is not None,
+    )
+    result = complaint_submit(
+        data=data,
+        channel=context.channel,
+        submission_key=f"{context.channel}:message:{context.message_id}",
+        notify_filer=False,
+    )
+    if not result.created:
+        return [Reply(str(FILED_BEFORE))]
+    return [Reply(str(FILED) % {"receipt": receipt_display(result.receipt)}, sensitive=True)]
+
+
+def conversation_status(value: str) -> list:
+    """Answer STATUS <receipt> in a few discreet words."""
+    from intake.conversation import STATUS_NOW
+    from intake.selectors import complaint_by_receipt, receipt_is_pending
+    from messaging.flows import Reply
+
+    complaint = complaint_by_receipt(value)
+    if complaint is not None:
+        return [Reply(str(STATUS_NOW) % {"status": complaint.get_status_display()})]
+    if receipt_is_pending(value):
+        return [Reply(str(STATUS_NOW) % {"status": Status.RECEIVED.label})]
+    return [Reply(gettext("We could not find a complaint with this number. Check the digits and try again."))]

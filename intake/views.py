@@ -237,7 +237,9 @@ def _lookup(request: HttpRequest, form: ReceiptLookupForm):
 
 def _lookup_failed(request: HttpRequest, form: ReceiptLookupForm, problem: str | None) -> HttpResponse:
     if problem == LOOKUP_PENDING:
-        return render(request, "intake/status.html", {"pending": True, "timeline": []})
+        # Received, not filed yet: an action on it (a crafted POST) is refused, and says so.
+        code = 200 if request.resolver_match.url_name == "status" else 409
+        return render(request, "intake/status.html", {"pending": True, "timeline": []}, status=code)
     code = 429 if problem == LOOKUP_LIMITED else 400
     return render(request, "intake/status_lookup.html", {"form": form}, status=code)
 

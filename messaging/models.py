@@ -83,3 +83,23 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.provider_id}"
+
+
+class Conversation(models.Model):
+    """Who is talking to us on a channel, in which flow, at which step: one per address. Its state
+    (the answers so far) is encrypted; a finished one is deleted, an idle one purged after days."""
+
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    address_index = models.CharField(max_length=64)
+    address = EncryptedCharField(max_length=320)
+    flow = models.CharField(max_length=32)
+    state = EncryptedTextField(default="{}")
+    language = models.CharField(max_length=8, blank=True)
+    last_activity_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "address_index"], name="conversation_unique_address")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.flow} {self.address_index[:8]}"

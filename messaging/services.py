@@ -2,14 +2,16 @@ import json
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.tasks import enqueue_on_commit
 from messaging.addresses import address_index
+from messaging.flows import Context, flow_get
 from messaging.keywords import keyword_of, normalise
-from messaging.models import InboundMessage, OptOut, OutboundMessage
+from messaging.models import Conversation, InboundMessage, OptOut, OutboundMessage
 from messaging.transports import OPTED_OUT, TransportError, get_transport
 
 logger = logging.getLogger(__name__)
@@ -206,7 +208,99 @@ def inbound_receive(
                 message.save(update_fields=["processed_at"])
     except IntegrityError:
         return InboundMessage.objects.get(provider_id=provider_id), False
+    if not keyword:
+        from messaging.tasks import inbound_process_task
+
+        enqueue_on_commit(inbound_process_task, channel, message.from_index)
     return message, True
+
+
+def _conversation_locked(channel: str, index: str, address: str) -> Conversation:
+    """The sender's conversation, locked until the transaction ends, started if there is none."""
+    try:
+        with transaction.atomic():
+            Conversation.objects.get_or_create(
+                channel=channel,
+                address_index=index,
+                defaults={
+                    "address": address,
+                    "flow": settings.MESSAGING_DEFAULT_FLOW,
+                    "last_activity_at": timezone.now(),
+                },
+            )
+    except IntegrityError:
+        pass  # started by a concurrent task a moment ago
+    return Conversation.objects.select_for_update().get(channel=channel, address_index=index)
+
+
+@transaction.atomic
+def inbound_process(*, channel: str, from_index: str) -> int:
+    """Hand a sender's unprocessed messages to their conversation's flow, oldest first, and queue
+    its replies. One sender at a time (the conversation row is locked), so twice is once."""
+    first = InboundMessage.objects.filter(channel=channel, from_index=from_index, processed_at__isnull=True).first()
+    if first is None:
+        return 0
+    conversation = _conversation_locked(channel, from_index, first.from_address)
+    pending = InboundMessage.objects.filter(channel=channel, from_index=from_index, processed_at__isnull=True).order_by(
+        "id"
+    )
+    count = 0
+    for message in pending:
+        _converse(conversation, message)
+        count += 1
+    if conversation.state == "{}":
+        conversation.delete()  # finished: nothing of it is kept
+    else:
+        conversation.save()
+    return count
+
+
+def _converse(conversation: Conversation, message: InboundMessage) -> None:
+    flow = flow_get(conversation.flow)
+    state = json.loads(conversation.state or "{}") or None
+    context = Context(
+        today=timezone.localdate(message.received_at),
+        idle=message.received_at - conversation.last_activity_at if state else None,
+        channel=conversation.channel,
+        address=message.from_address,
+        conversation_id=conversation.pk,
+        message_id=message.pk,
+        media_count=len(json.loads(message.media or "[]")),
+    )
+    turn = flow.step(state, message.body, context)
+    replies = [*turn.replies, *(flow.act(turn, context) if turn.action else [])]
+    for reply in replies:
+        outbound_queue(
+            channel=conversation.channel,
+            to=message.from_address,
+            body=reply.text,
+            language=turn.language,
+            purpose=f"conversation.{conversation.flow}",
+            sensitive=reply.sensitive,
+        )
+    conversation.state = "{}" if turn.finished else json.dumps(turn.state)
+    conversation.language = turn.language
+    conversation.last_activity_at = message.received_at
+    message.processed_at = timezone.now()
+    message.save(update_fields=["processed_at"])
+
+
+def inbound_process_stale(*, older_than_seconds: int = 60) -> int:
+    """Messages stored and not handled a minute later: their task was lost (broker down)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    senders = (
+        InboundMessage.objects.filter(processed_at__isnull=True, received_at__lte=cutoff)
+        .values_list("channel", "from_index")
+        .distinct()[:200]
+    )
+    return sum(inbound_process(channel=channel, from_index=index) for channel, index in senders)
+
+
+def conversations_purge_idle(*, now=None) -> int:
+    """Unfinished conversations are forgotten after days without a message."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CONVERSATION_KEEP_DAYS)
+    deleted, _rows = Conversation.objects.filter(last_activity_at__lt=cutoff).delete()
+    return deleted
 
 
 def _deliver(message: OutboundMessage) -> str:

@@ -1,6 +1,12 @@
 from celery import shared_task
 
-from messaging.services import outbound_resend_pending, outbound_send
+from messaging.services import (
+    conversations_purge_idle,
+    inbound_process,
+    inbound_process_stale,
+    outbound_resend_pending,
+    outbound_send,
+)
 
 
 @shared_task
@@ -11,3 +17,18 @@ def outbound_send_task(message_id: int) -> None:
 @shared_task
 def outbound_resend_pending_task() -> int:
     return outbound_resend_pending()
+
+
+@shared_task
+def inbound_process_task(channel: str, from_index: str) -> int:
+    return inbound_process(channel=channel, from_index=from_index)
+
+
+@shared_task
+def inbound_process_stale_task() -> int:
+    return inbound_process_stale()
+
+
+@shared_task
+def conversations_purge_idle_task() -> int:
+    return conversations_purge_idle()

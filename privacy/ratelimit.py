@@ -2,8 +2,8 @@
 in the cache for the length of the window.
 
 Fixed windows counted in the cache. On Redis, all the limits of one request are counted in a
-single pipelined round trip (INCR, and EXPIRE on a new key); django-ratelimit, used before, needed
-three round trips per limit, and the status lookup checks two.
+single pipelined round trip (SET NX EX to start a window, then INCR; any Redis version);
+django-ratelimit, used before, needed three round trips per limit, and the status lookup checks two.
 """
 
 import logging
@@ -38,6 +38,8 @@ def parse_rate(rate: str) -> tuple[int, int]:
     if not match:
         raise ValueError(f"not a rate: {rate!r} (like 30/h or 5/10m)")
     count, multiplier, unit = match.groups()
+    if int(multiplier or 1) == 0:
+        raise ValueError(f"not a rate: {rate!r} (a window of no time)")
     return int(count), int(multiplier or 1) * UNIT_SECONDS[unit]
 
 
@@ -54,9 +56,9 @@ def _counted(keys: list[tuple[str, int]]) -> list[int]:
     if isinstance(cache, RedisCache):
         pipe = cache._cache.get_client(write=True).pipeline(transaction=False)
         for key, seconds in keys:
+            pipe.set(cache.make_and_validate_key(key), 0, ex=seconds, nx=True)
             pipe.incr(cache.make_and_validate_key(key))
-            pipe.expire(cache.make_and_validate_key(key), seconds, nx=True)
-        return pipe.execute()[::2]
+        return pipe.execute()[1::2]
     counts = []
     for key, seconds in keys:
         cache.add(key, 0, seconds)

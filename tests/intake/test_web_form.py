@@ -321,3 +321,58 @@ def test_a_review_built_from_answers_saved_over_meanwhile_is_not_kept(client):
     assert Draft.objects.get().reviewed_version is None
     submit(client, token)
     assert Complaint.objects.get().narrative == "Saved in another tab."
+
+
+def test_a_draft_that_cannot_be_filed_does_not_hold_back_the_others(client, caplog):
+    bad = walk(client)
+    submit(client, bad, filed=False)
+    Draft.objects.update(submission='{"a field no longer known": 1}')  # say, a deploy changed the input
+    good = walk(client)
+    receipt = submit(client, good, filed=False)
+    assert drafts_file_pending() == 1
+    assert client.post("/es/status/", {"receipt": receipt}).context["complaint"] == Complaint.objects.get()
+    stuck = Draft.objects.get(complaint__isnull=True)
+    assert stuck.filing_attempts == 1
+    for _attempt in range(4):
+        drafts_file_pending()
+    stuck.refresh_from_db()
+    assert stuck.filing_attempts == 5
+    assert any(record.levelname == "ERROR" for record in caplog.records)
+    assert drafts_file_pending() == 0  # now tried once an hour, and never purged
+    assert Draft.objects.get(pk=stuck.pk).filing_attempts == 5
+    drafts_purge_expired(now=timezone.now() + timedelta(days=30))
+    assert Draft.objects.filter(pk=stuck.pk).exists()
+
+
+def test_one_filing_sweep_runs_at_a_time(client):
+    from django.core.cache import cache
+
+    from intake.services import SWEEP_LOCK
+
+    submit(client, walk(client), filed=False)
+    cache.add(SWEEP_LOCK, "1", 60)  # another sweep is running
+    assert drafts_file_pending() == 0
+    cache.delete(SWEEP_LOCK)
+    assert drafts_file_pending() == 1
+
+
+def test_an_action_on_a_receipt_not_filed_yet_is_refused_and_says_so(client):
+    receipt = submit(client, walk(client), filed=False)
+    refused = client.post("/es/status/add/", {"receipt": receipt, "text": "Otra cosa"})
+    assert refused.status_code == 409
+    assert refused.context["pending"]
+    withdrawn = client.post("/es/status/withdraw/", {"receipt": receipt, "confirm": "1"})
+    assert withdrawn.status_code == 409
+    drafts_file_pending()
+    assert Complaint.objects.get().status == "received"
+
+
+def test_a_step_saved_after_sending_does_not_change_what_was_sent(client):
+    token = walk(client)
+    seen_before_sending = Draft.objects.get()
+    submit(client, token, filed=False)
+    from intake.services import draft_save_step
+
+    draft_save_step(draft=seen_before_sending, step="story", answers={**VALID["story"], "narrative": "Late edit"})
+    drafts_file_pending()
+    assert Complaint.objects.get().narrative == VALID["story"]["narrative"]

@@ -3,6 +3,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection
@@ -25,11 +26,15 @@ def forget_connections() -> None:
 
 @pytest.fixture(scope="module")
 def celery_worker(redis_url, tmp_path_factory, django_db_setup, django_db_blocker):
-    """A real Celery worker process on Redis, consuming a queue of its own.
+    """A real Celery worker process on Redis, consuming a queue of its own."""
+    with running_worker(redis_url, tmp_path_factory, django_db_blocker) as worker:
+        yield worker
 
-    The test process is switched from eager mode to the same broker and a Redis result backend
-    for as long as the worker lives.
-    """
+
+@contextmanager
+def running_worker(redis_url, tmp_path_factory, django_db_blocker, extra_env: dict | None = None):
+    """Start a worker (with extra_env) and switch the test process from eager mode to the same
+    broker and a Redis result backend for as long as the worker lives."""
     queue = f"voces-test-{uuid.uuid4().hex[:8]}"
     log = tmp_path_factory.mktemp("celery") / "worker.log"
     env = {
@@ -37,6 +42,8 @@ def celery_worker(redis_url, tmp_path_factory, django_db_setup, django_db_blocke
         "CELERY_BROKER_URL": redis_url,
         "CELERY_RESULT_BACKEND": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,  # what the worker's own tasks send comes back to it
+        **(extra_env or {}),
     }
     with django_db_blocker.unblock():
         database = connection.settings_dict

@@ -27,7 +27,7 @@ def test_rates_are_read_as_count_and_window(rate, expected):
     assert parse_rate(rate) == expected
 
 
-@pytest.mark.parametrize("rate", ["30", "h/30", "30/x", "-1/h", ""])
+@pytest.mark.parametrize("rate", ["30", "h/30", "30/x", "-1/h", "", "5/0m"])
 def test_a_malformed_rate_is_refused(rate):
     with pytest.raises(ValueError):
         parse_rate(rate)
@@ -63,3 +63,11 @@ def test_a_cache_outage_lets_the_person_through(settings):
     }
     assert not over_limit(lookup(), Limit("t-down", "1/h"))
     assert not over_limit(lookup(), Limit("t-down", "1/h"))
+
+
+def test_a_rate_setting_that_cannot_be_read_stops_the_start(settings):
+    from privacy.apps import check_rates
+
+    assert check_rates(None) == []
+    settings.UPLOAD_RATE_PER_CLIENT = "5/0m"
+    assert [error.id for error in check_rates(None)] == ["privacy.E001"]

@@ -1,0 +1,272 @@
+"""The complaint flow over SMS and WhatsApp: the pure state machine, and whole conversations
+through signed Twilio webhooks in Spanish, Haitian Creole, Arabic and Chinese."""
+
+import itertools
+from datetime import date, timedelta
+
+import pytest
+from django.test import TestCase
+from django.utils import timezone, translation
+from twilio.request_validator import RequestValidator
+
+from intake.conversation import HARMS, PROMPTS, ComplaintFlow, language_of
+from intake.models import Complaint
+from messaging.flows import Context
+from messaging.models import Conversation, InboundMessage
+
+TOKEN = "test-auth-token"
+URL = "https://voces.example.org/twilio/sms/"
+SENT: list[dict] = []
+TODAY = date(2026, 11, 28)  # a Saturday
+
+
+class RecordingTransport:
+    """Records what would go to Twilio."""
+
+    def send(self, *, to, body, channel="sms", message_id=None):
+        from messaging.transports import SendResult
+
+        SENT.append({"to": to, "body": body, "channel": channel})
+        return SendResult(provider_id=f"SMtest{len(SENT)}", status="sent")
+
+
+@pytest.fixture(autouse=True)
+def twilio_settings(settings):
+    settings.TWILIO_AUTH_TOKEN = TOKEN
+    settings.PUBLIC_BASE_URL = "https://voces.example.org"
+    settings.SMS_TRANSPORT = "tests.intake.test_conversation.RecordingTransport"
+    SENT.clear()
+
+
+SIDS = itertools.count(1)
+
+
+def text(client, body, sender="+17135550101"):
+    """One message from a phone, signed as Twilio signs it; the tasks it causes run (eager)."""
+    data = {"MessageSid": f"SM{next(SIDS):032d}", "From": sender, "To": "+15550009999", "Body": body}
+    signature = RequestValidator(TOKEN).compute_signature(URL, data)
+    SENT.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post("/twilio/sms/", data, HTTP_X_TWILIO_SIGNATURE=signature)
+    assert response.status_code == 200
+    return [sent["body"] for sent in SENT]
+
+
+def context(idle=None):
+    return Context(today=TODAY, idle=idle, channel="sms", address="+17135550101", conversation_id=1, message_id=1)
+
+
+# The pure flow ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "first,language",
+    [("Hola", "es"), ("Bonjou", "ht"), ("Bonjour, j'ai besoin d'aide", "fr"), ("Olá", "pt"), ("你好", "zh-hans"),
+     ("مرحبا", "ar"), ("Здравствуйте", "ru"), ("ਸਤ ਸ੍ਰੀ ਅਕਾਲ", "pa"), ("Xin chào", "vi"), ("Hello", "en"),
+     ("4821", None), ("ok", None)],
+)  # fmt: skip
+def test_the_first_message_tells_the_language_when_it_can(first, language):
+    assert language_of(first) == language
+
+
+def test_an_unknown_first_message_gets_the_numbered_language_menu():
+    turn = ComplaintFlow().step(None, "ok", context())
+    menu = turn.replies[0].text
+    assert "1 English" in menu and "2 Español" in menu and "6 简体中文" in menu or "6 中文" in menu
+    assert "10 ਪੰਜਾਬੀ" in menu
+    turn = ComplaintFlow().step(turn.state, "4", context())
+    assert turn.state["language"] == "ht"
+    assert turn.state["step"] == "who"
+
+
+def walk(steps, first="Hola"):
+    flow, turn = ComplaintFlow(), None
+    turn = flow.step(None, first, context())
+    for reply in steps:
+        turn = flow.step(turn.state, reply, context())
+    return turn
+
+
+SPANISH = ["1", "Entraron a mi casa sin permiso.", "Empujaron a mi hijo.", "listo", "ayer", "Houston, TX", "1 3",
+           "sí", "no", "2", "1"]  # fmt: skip
+
+
+def test_a_spanish_conversation_collects_every_answer():
+    turn = walk(SPANISH)
+    answers = turn.state["answers"]
+    assert answers == {
+        "filer_role": "person_affected",
+        "narrative": "Entraron a mi casa sin permiso.\nEmpujaron a mi hijo.",
+        "incident_date": "2026-11-27",
+        "city": "Houston",
+        "state": "TX",
+        "allegations": ["excessive_force", "unlawful_entry"],
+        "body_camera_seen": "yes",
+        "body_camera_recording": "no",
+        "children_count": 2,
+        "contact": True,
+    }
+    assert turn.state["step"] == "confirm"
+    summary = turn.replies[0].text
+    assert "Houston, TX" in summary and "2026" in summary
+    assert "fuerza" not in summary.lower() and "casa" not in summary.lower()  # discreet: no allegation
+    final = ComplaintFlow().step(turn.state, "1", context())
+    assert final.action == ("file", "") and final.finished
+
+
+def test_an_ambiguous_date_is_asked_back():
+    turn = walk(["1", "algo pasó", "listo", "3/10"])
+    assert turn.state["step"] == "when_which"
+    assert "1" in turn.replies[0].text and "2" in turn.replies[0].text
+    turn = ComplaintFlow().step(turn.state, "2", context())
+    assert turn.state["answers"]["incident_date"] == "2026-03-10"  # day first in Spanish: option 1 is 3 Oct
+
+
+def test_help_back_and_restart_work_at_any_step():
+    turn = walk(["1", "algo pasó", "listo"])
+    assert turn.state["step"] == "when"
+    helped = ComplaintFlow().step(turn.state, "AYUDA", context())
+    assert helped.state["step"] == "when" and len(helped.replies) == 2
+    back = ComplaintFlow().step(turn.state, "atrás", context())
+    assert back.state["step"] == "story"
+    again = ComplaintFlow().step(back.state, "Reiniciar", context())
+    assert again.state["step"] == "who" and again.state["answers"] == {}
+
+
+def test_a_reply_not_understood_asks_again_without_moving_on():
+    turn = walk(["1", "algo pasó", "listo", "ayer", "Houston, TX"])
+    again = ComplaintFlow().step(turn.state, "muchas cosas", context())
+    assert again.state["step"] == "harms"
+    assert again.replies
+
+
+def test_a_conversation_idle_for_a_day_is_resumed_or_restarted():
+    turn = walk(["1", "algo pasó", "listo"])
+    later = ComplaintFlow().step(turn.state, "ayer", context(idle=timedelta(hours=25)))
+    assert later.state["step"] == "resume"
+    resumed = ComplaintFlow().step(later.state, "1", context())
+    assert resumed.state["step"] == "when"
+    assert resumed.state["answers"]["narrative"] == "algo pasó"
+    restarted = ComplaintFlow().step(later.state, "2", context())
+    assert restarted.state["step"] == "who" and restarted.state["answers"] == {}
+
+
+def test_status_with_a_number_is_an_action():
+    turn = ComplaintFlow().step(walk(["1"]).state, "ESTADO 4821 5530 1968 2207", context())
+    assert turn.action == ("status", "ESTADO 4821 5530 1968 2207".replace("ESTADO", "ESTADO"))
+    assert turn.state["step"] == "story"
+
+
+# Whole conversations through signed webhooks --------------------------------------------------
+
+CONVERSATIONS = {
+    "es": ["Hola", "1", "Entraron a mi casa a las 6.", "Empujaron a mi hijo.", "listo", "ayer", "Houston, TX",
+           "1 3", "sí", "no", "2", "1"],
+    "ht": ["Bonjou", "2", "Yo antre lakay nou san pèmisyon.", "fini", "yè", "Miami, FL", "3", "non", "0", "1"],
+    "ar": ["مرحبا", "٣", "دخلوا البيت وكسروا الباب.", "تم", "أمس", "Dearborn, MI", "٣ ٤", "لا", "١", "٢"],
+    "zh-hans": ["你好", "1", "他们在我工作的地方抓人。", "完成", "昨天", "Flushing, NY", "2 7", "3", "0", "1"],
+}  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", sorted(CONVERSATIONS))
+def test_a_whole_conversation_files_a_complaint_and_its_receipt_works(client, language):
+    replies = []
+    for message in CONVERSATIONS[language]:
+        answered = text(client, message)
+        assert answered or message == "Empujaron a mi hijo.", f"no reply to {message!r}"
+        replies = answered or replies
+    assert not Complaint.objects.exists()  # not before the person confirms
+    confirm = replies[-1]
+    replies = text(client, "1")
+    complaint = Complaint.objects.get()
+    assert complaint.channel == "sms" and complaint.language == language
+    assert complaint.narrative and complaint.incident_date == timezone.localdate() - timedelta(days=1)
+    assert complaint.allegations.exists()
+    receipt = "".join(ch for ch in replies[0] if ch.isdigit())[-16:]
+    assert len(receipt) == 16
+    assert confirm != replies[0]
+    assert not Conversation.objects.exists()  # finished: nothing of it kept
+    page = client.post(f"/{language}/status/", {"receipt": receipt})
+    assert page.context["complaint"] == complaint
+    word = {"es": "ESTADO", "ht": "ESTATI", "ar": "حالة", "zh-hans": "状态"}[language]
+    status = text(client, f"{word} {receipt}")
+    with translation.override(language):
+        assert str(complaint.get_status_display()) in status[0]
+
+
+@pytest.mark.django_db
+def test_the_same_message_sid_twice_is_answered_once(client):
+    data = {"MessageSid": "SMdup0000000000000000000000000001", "From": "+17135550101", "Body": "Hola"}
+    signature = RequestValidator(TOKEN).compute_signature(URL, data)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post("/twilio/sms/", data, HTTP_X_TWILIO_SIGNATURE=signature)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post("/twilio/sms/", data, HTTP_X_TWILIO_SIGNATURE=signature)
+    assert InboundMessage.objects.count() == 1
+    assert len(SENT) == 2  # privacy notice and first question, once
+
+
+@pytest.mark.django_db
+def test_after_stop_nothing_more_is_sent(client):
+    assert text(client, "Hola")
+    assert text(client, "STOP") == []
+    assert text(client, "1") == []
+    assert text(client, "Entraron a mi casa") == []
+
+
+@pytest.mark.parametrize("language", [code for code, _name in __import__("django.conf").conf.settings.LANGUAGES])
+def test_every_prompt_fits_in_two_text_messages(language):
+    from intake.choices import Status
+    from intake.conversation import (
+        AGAIN,
+        FILED,
+        FILED_BEFORE,
+        HELP,
+        NOT_SURE,
+        PICK_ONE,
+        STATUS_NOW,
+        _harms_menu,
+        _language_menu,
+        _summary,
+        _which_date,
+    )
+    from messaging.segments import segments
+
+    state = {"answers": {"incident_date": "2026-09-30", "city": "San Bernardino", "state": "CA"}}
+    with translation.override(language):
+        texts = [*map(str, PROMPTS.values()), *map(str, AGAIN.values()), str(HELP), str(PICK_ONE), str(NOT_SURE)]
+        texts += [_harms_menu(), _language_menu(), *_summary(state)]
+        texts += _which_date({"date_options": ["2026-09-10", "2026-10-09"]})
+        texts += [str(FILED) % {"receipt": "4821 5530 1968 2207"}, str(FILED_BEFORE)]
+        texts += [str(STATUS_NOW) % {"status": str(Status.NEEDS_INFO.label)}]
+    for prompt in texts:
+        encoding, count = segments(prompt)
+        assert count <= 2, (language, encoding, count, len(prompt), prompt)
+    assert len(HARMS) == 9
+
+
+def test_children_can_be_none_a_number_or_not_known():
+    turn = walk(["1", "algo pasó", "listo", "ayer", "Houston, TX", "1", "no"])
+    assert turn.state["step"] == "children"
+    assert ComplaintFlow().step(turn.state, "0", context()).state["answers"]["children_count"] == 0
+    assert ComplaintFlow().step(turn.state, "٣", context()).state["answers"]["children_count"] == 3
+    unknown = ComplaintFlow().step(turn.state, "no sé", context())
+    assert unknown.state["step"] == "contact" and unknown.state["answers"]["children_count"] is None
+
+
+@pytest.mark.parametrize(
+    "reply,language,expected",
+    [("hoy", "es", TODAY), ("ayer", "es", date(2026, 11, 27)), ("el lunes", "es", date(2026, 11, 23)),
+     ("в понедельник", "ru", date(2026, 11, 23)), ("hôm qua", "vi", date(2026, 11, 27)),
+     ("vandredi", "ht", date(2026, 11, 27)), ("星期五", "zh-hans", date(2026, 11, 27)),
+     ("أمس", "ar", date(2026, 11, 27)), ("ਕੱਲ੍ਹ", "pa", date(2026, 11, 27)),
+     ("31/10/2026", "es", date(2026, 10, 31)), ("10/31/2026", "en", date(2026, 10, 31)),
+     ("2026-10-03", "en", date(2026, 10, 3)), ("10月3日", "zh-hans", date(2026, 10, 3)),
+     ("٣١/١٠/٢٠٢٦", "ar", date(2026, 10, 31)), ("12/25", "en", date(2025, 12, 25)), ("1/1/2027", "es", None),
+     ("31/02/2026", "es", None), ("mañana", "es", None)],
+)  # fmt: skip
+def test_dates_are_read_in_every_language(reply, language, expected):
+    from intake.answers import date_of
+
+    assert date_of(reply, today=TODAY, language=language) == expected
