@@ -5,6 +5,7 @@ eagerly, a local-memory cache, email and SMS written to the console. With DEBUG 
 start until the secrets a real deployment needs are set.
 """
 
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -182,9 +183,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # A request that commits a write must not hang on a broker outage: the outbox resends later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = "UTC"
-# Conversations (SMS, WhatsApp): a new sender starts in this flow; unfinished ones are forgotten
+# Conversations: the flow a new sender starts in, per channel; unfinished ones are forgotten
 # after this many days without a message.
-MESSAGING_DEFAULT_FLOW = env_str("MESSAGING_DEFAULT_FLOW", "complaint")
+MESSAGING_FLOWS = {"sms": "complaint", "whatsapp": "complaint", "email": "complaint_email"}
 CONVERSATION_KEEP_DAYS = env_int("CONVERSATION_KEEP_DAYS", 7)
 # Web complaints are accepted in the request and filed by beat's sweep every few seconds; without
 # a broker (the embedded default has no beat) the request files them itself, after commit.
@@ -313,8 +314,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # Email: console by default; any django-anymail backend through EMAIL_BACKEND and ANYMAIL_*.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Voces <noreply@voces.localhost>")
+# Email in and delivery events come to /anymail/<esp>/inbound/ and /tracking/ with this basic-auth
+# secret ("user:password", a list to rotate). Without one anymail would accept anybody: outside
+# development the webhooks are then shut with a secret nobody knows.
 ANYMAIL = {
-    "WEBHOOK_SECRET": env_list("ANYMAIL_WEBHOOK_SECRET"),
+    "WEBHOOK_SECRET": env_list("ANYMAIL_WEBHOOK_SECRET") or ([] if DEBUG else [f"closed:{secrets.token_urlsafe(32)}"]),
 }
 STAFF_ONDUTY_EMAIL = env_str("STAFF_ONDUTY_EMAIL", "on-duty@voces.localhost")
 

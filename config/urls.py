@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("twilio/", include("messaging.urls")),
+    path("anymail/", include("anymail.urls")),  # email in and delivery events, behind ANYMAIL's secret
 ]
 
 urlpatterns += i18n_patterns(

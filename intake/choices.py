@@ -21,6 +21,10 @@ class FilerRole(models.TextChoices):
     FAMILY = "family", _("It happened to someone in my family")
     WITNESS = "witness", _("I saw it happen to someone else")
     ADVOCATE = "advocate", _("I am an advocate or lawyer filing for someone")
+    UNKNOWN = "unknown", _("Not said")  # an email: nobody asked
+
+
+FORM_FILER_ROLES = [(value, label) for value, label in FilerRole.choices if value != FilerRole.UNKNOWN]
 
 
 class YesNoUnknown(models.TextChoices):

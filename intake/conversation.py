@@ -103,22 +103,39 @@ _SCRIPTS = {"CJK": "zh-hans", "ARABIC": "ar", "CYRILLIC": "ru", "GURMUKHI": "pa"
 _VIETNAMESE = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
 
 
+# Everyday small words that tell Latin-script languages apart in a longer text (an email, a
+# first message that is already the story); counted only when one language clearly leads.
+FUNCTION_WORDS = {
+    "en": "the and i my to they was were of in it is at me we our with not",
+    "es": "que de la el en y mi los se por con para una no me fue mis las del al",
+    "pt": "que de não nao uma com para os se meu minha em do da foi eles elas nós",
+    "fr": "le la les de des et je est une pas mon ma nous dans ils sont été avec",
+    "ht": "mwen li yo nan ak pou pa te se sa ki lakay nou gen m ou",
+}
+_FUNCTION_WORDS = {code: {normalise(w) for w in words.split()} for code, words in FUNCTION_WORDS.items()}
+
+
 def language_of(text: str) -> str | None:
     """The language a first message is written in, when it tells: its script, a letter only
-    Vietnamese uses, or a greeting."""
-    for ch in text[:80]:
+    Vietnamese uses, a greeting, or (in a longer text) clearly more of one language's small words."""
+    text = " ".join(text.split())  # new lines are words' edges, not invisible marks
+    for ch in text[:200]:
         if ch.isalpha():
             script = unicodedata.name(ch, "").split(" ")[0]
             if script in _SCRIPTS:
                 return _SCRIPTS[script]
-    if _VIETNAMESE & set(text[:80].lower()):
+    if _VIETNAMESE & set(text[:200].lower()):
         return "vi"
-    words = re.findall(r"[\w']+", normalise(text[:40]))
+    words = re.findall(r"[\w']+", normalise(text[:2000]))
     for size in (3, 2, 1):
         head = " ".join(words[:size])
         if head in _GREETINGS:
             return _GREETINGS[head]
-    return None
+    counts = sorted(
+        ((sum(w in vocabulary for w in words), code) for code, vocabulary in _FUNCTION_WORDS.items()), reverse=True
+    )
+    (best, code), (second, _other) = counts[0], counts[1]
+    return code if best >= 3 and best >= 2 * second else None
 
 
 @dataclass(frozen=True)
@@ -355,3 +372,17 @@ class ComplaintFlow:
             if name == "status":
                 return conversation_status(value)
         return []
+
+
+class EmailComplaintFlow:
+    """An email is a whole complaint at once: filed as it came, answered with its receipt.
+    Registered as "complaint_email" by IntakeConfig.ready."""
+
+    def step(self, state: dict | None, text: str, context: Context) -> Turn:
+        language = language_of(text) or ""  # "" when it cannot be told: the reply is in en and es
+        return Turn({}, [], language=language or settings.LANGUAGE_CODE, action=("file_email", language), finished=True)
+
+    def act(self, turn: Turn, context: Context) -> list[Reply]:
+        from intake.services import email_file
+
+        return email_file(text_language=turn.action[1], context=context)

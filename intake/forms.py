@@ -72,7 +72,7 @@ class StepForm(forms.Form):
 
 class AboutYouForm(StepForm):
     title = _("About you")
-    filer_role = _radio(_("Who are you in this story?"), choices.FilerRole.choices)
+    filer_role = _radio(_("Who are you in this story?"), choices.FORM_FILER_ROLES)
     organization_name = forms.CharField(
         label=_("Your organization"),
         required=False,

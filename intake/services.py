@@ -18,7 +18,7 @@ from core.errors import ApplicationError
 from core.services import reference_next
 from core.tasks import enqueue_on_commit
 from intake import workflow
-from intake.choices import Outcome, Status, UrgentFlag
+from intake.choices import FilerRole, Outcome, Status, UrgentFlag
 from intake.models import (
     Allegation,
     Attachment,
@@ -31,6 +31,7 @@ from intake.models import (
 from intake.receipts import receipt_display, receipt_index, receipt_new
 from intake.selectors import field_office_by_code, field_offices_for_state
 from messaging.addresses import address_index
+from messaging.models import InboundMessage
 from messaging.services import outbound_queue
 from privacy.attachments import CheckedFile, UploadRejected
 from privacy.crypto import blind_index
@@ -661,3 +662,51 @@ def conversation_status(value: str) -> list:
     if receipt_is_pending(value):
         return [Reply(str(STATUS_NOW) % {"status": Status.RECEIVED.label})]
     return [Reply(gettext("We could not find a complaint with this number. Check the digits and try again."))]
+
+
+def email_file(*, text_language: str, context) -> list:
+    """File an email as a complaint: its words, its files once checked like web uploads, the
+    sender's address as the contact. The reply is in the email's language when that can be told,
+    else in English and Spanish."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from messaging.flows import Reply
+    from privacy.attachments import check_upload
+    from privacy.files import encrypted_file_read
+
+    body = InboundMessage.objects.get(pk=context.message_id).body
+    kept = []
+    for item in context.media:
+        if "file" not in item:
+            continue
+        try:
+            upload = SimpleUploadedFile(item["filename"] or "attachment", encrypted_file_read(item["file"]))
+            kept.append(attachment_store(checked=check_upload(upload), original_name=item["filename"]))
+        except UploadRejected as rejected:
+            logger.info("email attachment refused: %s", rejected.code)
+    transaction.on_commit(lambda: [encrypted_file_delete(item["file"]) for item in context.media if "file" in item])
+    language = text_language or settings.LANGUAGE_CODE
+    result = complaint_submit(
+        data=ComplaintInput(
+            filer_role=FilerRole.UNKNOWN,
+            language=language,
+            narrative=body,
+            is_anonymous=False,
+            contact=ContactInput(email=context.address, preferred_method="email", safe_to_message=True),
+            consent_contact=True,
+        ),
+        channel="email",
+        submission_key=f"email:message:{context.message_id}",
+        attachments=kept,
+        notify_filer=False,
+    )
+    if not result.created:
+        return []
+    languages = [text_language] if text_language else [settings.LANGUAGE_CODE, "es"]
+    bodies, subjects = [], []
+    for code in languages:
+        with translation.override(code):
+            context_ = {"receipt": receipt_display(result.receipt), "site": settings.PUBLIC_BASE_URL}
+            bodies.append(render_to_string("intake/messages/receipt.txt", context_).strip())
+            subjects.append(render_to_string("intake/messages/receipt_subject.txt", context_).strip())
+    return [Reply("\n\n".join(bodies), sensitive=True, subject=" / ".join(subjects))]

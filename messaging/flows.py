@@ -15,6 +15,7 @@ from typing import Protocol
 class Reply:
     text: str
     sensitive: bool = False  # wiped from the outbox once sent (a receipt number)
+    subject: str = ""  # email only
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Context:
     address: str
     conversation_id: int
     message_id: int  # the inbound message being answered: one key for one submission
-    media_count: int = 0
+    media: tuple[dict, ...] = ()  # SMS: {url, content_type}; email: {file, content_type, filename}
 
 
 class Flow(Protocol):

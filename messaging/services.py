@@ -1,3 +1,4 @@
+import hashlib
 import json
 import logging
 from datetime import timedelta
@@ -13,6 +14,7 @@ from messaging.flows import Context, flow_get
 from messaging.keywords import keyword_of, normalise
 from messaging.models import Conversation, InboundMessage, OptOut, OutboundMessage
 from messaging.transports import OPTED_OUT, TransportError, get_transport
+from privacy.files import encrypted_file_delete, encrypted_file_store
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +148,13 @@ PROVIDER_STATUS = {
     "undelivered": "failed",
     "failed": "failed",
     "canceled": "failed",
+    # email, as django-anymail names its tracking events
+    "bounced": "failed",
+    "rejected": "failed",
+    "opened": "delivered",
+    "clicked": "delivered",
 }
+EMAIL_OPT_OUT_EVENTS = {"complained", "unsubscribed"}
 
 
 def outbound_status_update(
@@ -180,6 +188,8 @@ def outbound_status_update(
 
 
 MAX_INBOUND_BODY = 5000
+MAX_EMAIL_BODY = 20000  # an email is a whole story at once
+MAX_EMAIL_ATTACHMENTS = 10
 
 
 def inbound_receive(
@@ -195,7 +205,7 @@ def inbound_receive(
                 provider_id=provider_id,
                 from_index=address_index(channel, from_address),
                 from_address=from_address.strip(),
-                body=body[:MAX_INBOUND_BODY],
+                body=body[: MAX_EMAIL_BODY if channel == "email" else MAX_INBOUND_BODY],
                 media=json.dumps(media or []),
                 keyword=keyword,
             )
@@ -224,7 +234,7 @@ def _conversation_locked(channel: str, index: str, address: str) -> Conversation
                 address_index=index,
                 defaults={
                     "address": address,
-                    "flow": settings.MESSAGING_DEFAULT_FLOW,
+                    "flow": settings.MESSAGING_FLOWS[channel],
                     "last_activity_at": timezone.now(),
                 },
             )
@@ -265,7 +275,7 @@ def _converse(conversation: Conversation, message: InboundMessage) -> None:
         address=message.from_address,
         conversation_id=conversation.pk,
         message_id=message.pk,
-        media_count=len(json.loads(message.media or "[]")),
+        media=tuple(json.loads(message.media or "[]")),
     )
     turn = flow.step(state, message.body, context)
     replies = [*turn.replies, *(flow.act(turn, context) if turn.action else [])]
@@ -277,6 +287,7 @@ def _converse(conversation: Conversation, message: InboundMessage) -> None:
             language=turn.language,
             purpose=f"conversation.{conversation.flow}",
             sensitive=reply.sensitive,
+            subject=reply.subject,
         )
     conversation.state = "{}" if turn.finished else json.dumps(turn.state)
     conversation.language = turn.language
@@ -307,8 +318,8 @@ def _deliver(message: OutboundMessage) -> str:
     if message.channel == "email":
         email = EmailMessage(subject=message.subject, body=message.body, to=[message.to])
         email.send()
-        anymail_status = getattr(email, "anymail_status", None)
-        return (getattr(anymail_status, "message_id", None) or "")[:64] if anymail_status else ""
+        provider_id = getattr(getattr(email, "anymail_status", None), "message_id", None)
+        return "" if provider_id is None else str(provider_id)[:64]
     result = get_transport().send(to=message.to, body=message.body, channel=message.channel, message_id=message.pk)
     return result.provider_id
 
@@ -332,3 +343,38 @@ def outbound_resend_pending(*, older_than: timedelta = timedelta(minutes=3)) -> 
     for message_id in ids:
         outbound_send_task.delay(message_id)
     return len(ids)
+
+
+def email_inbound_receive(
+    *, message_id: str, from_address: str, subject: str, text: str, attachments: list[tuple[str, str, bytes]]
+) -> tuple[InboundMessage, bool]:
+    """Store an email once (providers retry: it is known by its Message-ID, else by its content)
+    with its attachments encrypted until the flow has checked them, and hand it to the flow."""
+    key = message_id.strip() or f"{from_address}\n{subject}\n{text}"
+    provider_id = "email:" + hashlib.sha256(key.encode()).hexdigest()[:56]
+    if InboundMessage.objects.filter(provider_id=provider_id).exists():
+        return InboundMessage.objects.get(provider_id=provider_id), False
+    media = [
+        {
+            "file": encrypted_file_store(data, folder="inbound"),
+            "content_type": content_type[:100],
+            "filename": name[:255],
+        }
+        for name, content_type, data in attachments[:MAX_EMAIL_ATTACHMENTS]
+    ]
+    body = f"{subject.strip()}\n\n{text.strip()}".strip()
+    message, created = inbound_receive(
+        channel="email", provider_id=provider_id, from_address=from_address, body=body, media=media
+    )
+    if not created:
+        for item in media:
+            encrypted_file_delete(item["file"])
+    return message, created
+
+
+def email_tracking_apply(*, event_type: str, message_id: str, recipient: str) -> OutboundMessage | None:
+    """An email provider's delivery event: moves the outbox row forward; a complaint or an
+    unsubscribe is an opt-out."""
+    if event_type in EMAIL_OPT_OUT_EVENTS and recipient:
+        opt_out_record(channel="email", address=recipient, keyword=f"email-{event_type}")
+    return outbound_status_update(provider_id=message_id[:64], provider_status=event_type)

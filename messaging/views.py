@@ -2,10 +2,11 @@ import re
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.utils.html import strip_tags
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from messaging.services import inbound_receive, outbound_status_update
+from messaging.services import email_inbound_receive, email_tracking_apply, inbound_receive, outbound_status_update
 from messaging.twilio import twilio_signature_valid
 
 
@@ -72,3 +73,27 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
         media=media,
     )
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+def anymail_inbound(sender, event, esp_name, **kwargs) -> None:
+    """django-anymail's inbound signal (its view checked the webhook secret). Kept short: an
+    exception here is a 500 and the provider sends the email again, which is stored once."""
+    message = event.message
+    if message is None or message.from_email is None:
+        return
+    attachments = [
+        (part.get_filename() or "", part.get_content_type(), part.get_content_bytes()) for part in message.attachments
+    ]
+    email_inbound_receive(
+        message_id=message.get("Message-ID", "") or "",
+        from_address=message.from_email.addr_spec,
+        subject=message.subject or "",
+        text=message.text or strip_tags(message.html or ""),
+        attachments=attachments,
+    )
+
+
+def anymail_tracking(sender, event, esp_name, **kwargs) -> None:
+    email_tracking_apply(
+        event_type=event.event_type or "", message_id=event.message_id or "", recipient=event.recipient or ""
+    )
