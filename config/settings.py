@@ -183,10 +183,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # A request that commits a write must not hang on a broker outage: the outbox resends later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = "UTC"
-# Conversations: the flow a new sender starts in, per channel; unfinished ones are forgotten
-# after this many days without a message.
+# Conversations: the flow a new sender starts in, per channel (unfinished ones and the messages
+# behind them are forgotten after RETENTION_CONVERSATION_DAYS).
 MESSAGING_FLOWS = {"sms": "complaint", "whatsapp": "complaint", "email": "complaint_email"}
-CONVERSATION_KEEP_DAYS = env_int("CONVERSATION_KEEP_DAYS", 7)
 # Web complaints are accepted in the request and filed by beat's sweep every few seconds; without
 # a broker (the embedded default has no beat) the request files them itself, after commit.
 INTAKE_FILE_EVERY_SECONDS = env_int("INTAKE_FILE_EVERY_SECONDS", 5)
@@ -369,7 +368,7 @@ QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.google.com/search?q=weat
 
 # Retention, stated on the privacy page and enforced by the purge jobs.
 RETENTION_CONTACT_DAYS = env_int("RETENTION_CONTACT_DAYS", 365)
-RETENTION_CONVERSATION_DAYS = env_int("RETENTION_CONVERSATION_DAYS", 14)
+RETENTION_CONVERSATION_DAYS = env_int("RETENTION_CONVERSATION_DAYS", 7)
 DRAFT_TTL_HOURS = env_int("DRAFT_TTL_HOURS", 24)
 
 LOGGING = {

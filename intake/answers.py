@@ -84,34 +84,45 @@ def numbers_in(text: str) -> list[int]:
     return [int(n) for n in re.findall(r"\d+", digits_of(text))[:20] if len(n) < 6]
 
 
+def _bare_number(text: str) -> int | None:
+    """The number a reply is, when it is nothing else ("2", "2.", " ٢ "); never one inside words."""
+    plain = digits_of(normalise(text[:40]))
+    return int(plain) if re.fullmatch(r"\d{1,3}", plain) else None
+
+
 def choice_of(text: str, count: int, *, yes_no: bool = False) -> int | None:
-    """The one option (1..count) a reply picks: a number, or yes/no/don't know words for a
-    1 Yes / 2 No / 3 Don't know question."""
+    """The one option (1..count) a reply picks: a bare number, or for a 1 Yes / 2 No / 3 Don't
+    know question a yes/no/don't-know answer. "Yes, 2 of them" is asked again, not read as 2."""
     word = normalise(text[:40])
     if yes_no:
         for number, words in ((1, YES), (2, NO), (3, DONT_KNOW)):
             if word in words and number <= count:
                 return number
-    numbers = numbers_in(word)
-    if len(numbers) == 1 and 1 <= numbers[0] <= count:
-        return numbers[0]
-    return None
+    number = _bare_number(text)
+    return number if number is not None and 1 <= number <= count else None
+
+
+_JOINERS = r"\b(?:y|and|e|et|и|va|và|و|和)\b"
 
 
 def choices_of(text: str, count: int) -> list[int] | None:
-    """Several options at once, like '1 3 5' or '1,3'; None if any is out of range."""
-    numbers = numbers_in(text)
-    if not numbers or any(not 1 <= n <= count for n in numbers):
+    """Several options at once, like '1 3 5', '1, 3' or '1 y 3'; None for anything else (a range
+    like 1-3, words, a number out of the list)."""
+    plain = re.sub(_JOINERS, " ", digits_of(normalise(text[:80])))
+    if not re.fullmatch(r"\d{1,2}(?:[\s,;./&+]+\d{1,2})*", plain.strip(" ,;./&+")):
+        return None
+    numbers = numbers_in(plain)
+    if any(not 1 <= n <= count for n in numbers):
         return None
     return sorted(set(numbers))
 
 
 def count_of(text: str, maximum: int = 500) -> int | None:
-    """A count of people: a number, or 0 for no/none."""
+    """A count of people: a bare number, or 0 for no/none. "my daughter, 8 years old" is not 8."""
     if normalise(text[:40]) in NO:
         return 0
-    numbers = numbers_in(text)
-    return numbers[0] if len(numbers) == 1 and numbers[0] <= maximum else None
+    number = _bare_number(text)
+    return number if number is not None and number <= maximum else None
 
 
 class Ambiguous(Exception):
@@ -127,8 +138,12 @@ def date_of(text: str, *, today: date, language: str) -> date | None:
     when a numeric date reads two ways."""
     word = normalise(text[:60])
     tokens = re.findall(r"[\w'-]+", word)
-    # The whole reply first, then its pairs of words and its words: "el lunes", "в понедельник".
-    for phrase in [word, *(" ".join(pair) for pair in zip(tokens, tokens[1:], strict=False)), *tokens]:
+    # The whole reply, then (in a short one) its pairs of words and its words: "el lunes",
+    # "в понедельник"; in a longer one ("no fue hoy, fue ayer") a word alone could mislead.
+    phrases = [word]
+    if len(tokens) <= 3:
+        phrases += [*(" ".join(pair) for pair in zip(tokens, tokens[1:], strict=False)), *tokens]
+    for phrase in phrases:
         if phrase in TODAY:
             return today
         if phrase in YESTERDAY:
@@ -169,7 +184,7 @@ def _numeric_date(text: str, *, today: date, language: str) -> date | None:
             continue
         if third is None and found > today:  # "10/3" in January means last October
             found = _year_before(found)
-        if found and found <= today and found not in readings:
+        if found and today.year - 50 <= found.year and found <= today and found not in readings:
             readings.append(found)
     if len(readings) > 1:
         raise Ambiguous(readings)
@@ -184,19 +199,25 @@ def _year_before(day: date) -> date | None:
 
 
 def place_of(text: str) -> tuple[str, str] | None:
-    """(city, state code) from 'Houston, TX', 'Houston Texas' or 'houston tx'; None without a state."""
+    """(city, state code) from 'Houston, TX', 'Houston Texas' or 'houston, tx'; None without a
+    state, or when what comes before it is longer than a city's name (an address is not kept in
+    the open). A two-letter code counts when written in capitals or after a comma ("Florid la"
+    is not Louisiana)."""
     cleaned = " ".join(text.replace(",", " , ").split())[:200]
-    if not cleaned:
+    words = cleaned.split()
+    if not words:
         return None
-    words = [w for w in cleaned.replace(",", " ").split()]
     for size in (3, 2, 1):  # "District of Columbia", "New York", "TX"
-        if len(words) < size:
+        if len(words) < size or "," in words[-size:]:
             continue
         tail = " ".join(words[-size:])
         code = _STATE_NAMES.get(normalise(tail))
-        if code is None and size == 1 and tail.upper() in _STATE_CODES:
+        after_comma = len(words) > size and words[-size - 1] == ","
+        if code is None and size == 1 and tail.upper() in _STATE_CODES and (tail.isupper() or after_comma):
             code = tail.upper()
         if code:
-            city = " ".join(words[:-size]).strip(" ,")
-            return city[:100], code
+            city = " ".join(w for w in words[:-size] if w != ",").strip()
+            if len(city.split()) > 4 or len(city) > 60 or any(ch.isdigit() for ch in city):
+                return None
+            return city, code
     return None

@@ -100,7 +100,8 @@ GREETINGS = {
 }
 _GREETINGS = {normalise(word): code for code, words in GREETINGS.items() for word in words.split("|")}
 _SCRIPTS = {"CJK": "zh-hans", "ARABIC": "ar", "CYRILLIC": "ru", "GURMUKHI": "pa"}
-_VIETNAMESE = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+# Letters only Vietnamese uses (â ê ô ă are Portuguese and French too).
+_VIETNAMESE = set("đơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
 
 
 # Everyday small words that tell Latin-script languages apart in a longer text (an email, a
@@ -124,13 +125,13 @@ def language_of(text: str) -> str | None:
             script = unicodedata.name(ch, "").split(" ")[0]
             if script in _SCRIPTS:
                 return _SCRIPTS[script]
-    if _VIETNAMESE & set(text[:200].lower()):
-        return "vi"
     words = re.findall(r"[\w']+", normalise(text[:2000]))
     for size in (3, 2, 1):
         head = " ".join(words[:size])
         if head in _GREETINGS:
             return _GREETINGS[head]
+    if _VIETNAMESE & set(text[:200].lower()):
+        return "vi"
     counts = sorted(
         ((sum(w in vocabulary for w in words), code) for code, vocabulary in _FUNCTION_WORDS.items()), reverse=True
     )
@@ -212,6 +213,8 @@ def _read_camera(state, text, context):
     if choice is None:
         return None
     state["answers"]["body_camera_seen"] = YES_NO_UNKNOWN[choice - 1].value
+    if choice != 1:
+        state["answers"].pop("body_camera_recording", None)  # an answer from before BACK
     return "recording" if choice == 1 else "children"
 
 
@@ -253,7 +256,7 @@ def _summary(state) -> list[str]:
 
 
 def _which_date(state) -> list[str]:
-    days = [formats.date_format(date.fromisoformat(day), "DATE_FORMAT") for day in state["date_options"]]
+    days = [formats.date_format(date.fromisoformat(day), "DATE_FORMAT") for day in state.get("date_options", [])]
     return [_("Which day? %(options)s") % {"options": " ".join(f"{n} {day}" for n, day in enumerate(days, 1))}]
 
 
@@ -281,6 +284,10 @@ class ComplaintFlow:
         if not state or not state.get("step"):
             return self._begin(text)
         state = copy.deepcopy(state)  # the caller's state stays as it was
+        if state["step"] == "when_which" and not state.get("date_options"):
+            state["step"] = "when"
+        if state["step"] not in STEPS and state["step"] not in ("language", "resume"):
+            return self._begin_again(state)  # a state written by an older version of this flow
         language = state.get("language") or settings.LANGUAGE_CODE
         with translation.override(language):
             turn = self._next(state, text, context)
@@ -317,7 +324,8 @@ class ComplaintFlow:
         if step == "resume":
             choice = read.choice_of(text, 2, yes_no=True)
             if choice == 1:
-                return self._enter(state, state.pop("resume_step"), remember=False)
+                resume = state.pop("resume_step", None)
+                return self._enter(state, resume if resume in STEPS else "who", remember=False)
             if choice == 2:
                 return self._begin_again(state)
             return Turn(state, [Reply(str(PICK_ONE)), Reply(str(PROMPTS["resume"]))])
@@ -359,7 +367,9 @@ class ComplaintFlow:
         return [Reply(text) for text in STEPS[step].prompt(state)] if step in STEPS else [Reply(_language_menu())]
 
     def _begin_again(self, state: dict) -> Turn:
-        fresh = {"history": [], "answers": {}, "language": state.get("language")}
+        if state.get("language") not in LANGUAGE_CODES:
+            return Turn({"step": "language", "history": [], "answers": {}}, [Reply(_language_menu())])
+        fresh = {"history": [], "answers": {}, "language": state["language"]}
         return self._enter(fresh, "who", remember=False)
 
     def act(self, turn: Turn, context: Context) -> list[Reply]:

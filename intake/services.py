@@ -642,7 +642,8 @@ def conversation_file(state: dict, context) -> list:
     result = complaint_submit(
         data=data,
         channel=context.channel,
-        submission_key=f"{context.channel}:message:{context.message_id}",
+        # Opaque: the key must not lead from an anonymous complaint back to the phone's messages.
+        submission_key=f"{context.channel}:{blind_index(str(context.message_id), purpose='submission')[:40]}",
         notify_filer=False,
     )
     if not result.created:
@@ -696,7 +697,7 @@ def email_file(*, text_language: str, context) -> list:
             consent_contact=True,
         ),
         channel="email",
-        submission_key=f"email:message:{context.message_id}",
+        submission_key=f"email:{blind_index(str(context.message_id), purpose='submission')[:40]}",
         attachments=kept,
         notify_filer=False,
     )

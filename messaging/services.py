@@ -198,24 +198,25 @@ def inbound_receive(
     """Store a message someone sent, once (the provider retries with the same id), and apply the
     opt-out and opt-in words. Returns the message and whether this call stored it."""
     keyword = keyword_of(body)
+    index = address_index(channel, from_address)
+    if keyword == "opt_in" and not OptOut.objects.filter(channel=channel, address_index=index).exists():
+        keyword = ""  # "yes" and "start" from someone who never said stop are answers
     try:
         with transaction.atomic():
             message = InboundMessage.objects.create(
                 channel=channel,
                 provider_id=provider_id,
-                from_index=address_index(channel, from_address),
+                from_index=index,
                 from_address=from_address.strip(),
                 body=body[: MAX_EMAIL_BODY if channel == "email" else MAX_INBOUND_BODY],
                 media=json.dumps(media or []),
                 keyword=keyword,
+                processed_at=timezone.now() if keyword else None,
             )
             if keyword == "opt_out":
                 opt_out_record(channel=channel, address=from_address, keyword=normalise(body)[:32])
             elif keyword == "opt_in":
                 opt_out_remove(channel=channel, address=from_address)
-            if keyword:
-                message.processed_at = timezone.now()
-                message.save(update_fields=["processed_at"])
     except IntegrityError:
         return InboundMessage.objects.get(provider_id=provider_id), False
     if not keyword:
@@ -240,7 +241,7 @@ def _conversation_locked(channel: str, index: str, address: str) -> Conversation
             )
     except IntegrityError:
         pass  # started by a concurrent task a moment ago
-    return Conversation.objects.select_for_update().get(channel=channel, address_index=index)
+    return Conversation.objects.select_for_update().filter(channel=channel, address_index=index).first()
 
 
 @transaction.atomic
@@ -250,13 +251,24 @@ def inbound_process(*, channel: str, from_index: str) -> int:
     first = InboundMessage.objects.filter(channel=channel, from_index=from_index, processed_at__isnull=True).first()
     if first is None:
         return 0
-    conversation = _conversation_locked(channel, from_index, first.from_address)
+    conversation = None
+    while conversation is None:  # one that finished and went while we waited for its lock: anew
+        conversation = _conversation_locked(channel, from_index, first.from_address)
     pending = InboundMessage.objects.filter(channel=channel, from_index=from_index, processed_at__isnull=True).order_by(
         "id"
     )
     count = 0
     for message in pending:
-        _converse(conversation, message)
+        try:
+            with transaction.atomic():
+                _converse(conversation, message)
+        except Exception:
+            # A message the flow cannot take (a bug, a state from an older version) must not stop
+            # the ones after it: it is set aside, and the conversation starts afresh.
+            logger.exception("inbound message %s not handled; its conversation starts again", message.pk)
+            InboundMessage.objects.filter(pk=message.pk).update(processed_at=timezone.now(), keyword="error")
+            conversation.refresh_from_db()
+            conversation.state = "{}"
         count += 1
     if conversation.state == "{}":
         conversation.delete()  # finished: nothing of it is kept
@@ -293,7 +305,9 @@ def _converse(conversation: Conversation, message: InboundMessage) -> None:
     conversation.language = turn.language
     conversation.last_activity_at = message.received_at
     message.processed_at = timezone.now()
-    message.save(update_fields=["processed_at"])
+    if turn.action and turn.action[0] == "status":
+        message.body = ""  # a receipt is never kept next to the phone that asked
+    message.save(update_fields=["processed_at", "body"])
 
 
 def inbound_process_stale(*, older_than_seconds: int = 60) -> int:
@@ -304,13 +318,21 @@ def inbound_process_stale(*, older_than_seconds: int = 60) -> int:
         .values_list("channel", "from_index")
         .distinct()[:200]
     )
-    return sum(inbound_process(channel=channel, from_index=index) for channel, index in senders)
+    handled = 0
+    for channel, index in senders:
+        try:
+            handled += inbound_process(channel=channel, from_index=index)
+        except Exception:
+            logger.exception("messages of one sender not handled; the others go on")
+    return handled
 
 
 def conversations_purge_idle(*, now=None) -> int:
-    """Unfinished conversations are forgotten after days without a message."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.CONVERSATION_KEEP_DAYS)
+    """Unfinished conversations, and the messages received, are forgotten after days without a
+    message (a finished conversation's words live on in its complaint)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_CONVERSATION_DAYS)
     deleted, _rows = Conversation.objects.filter(last_activity_at__lt=cutoff).delete()
+    InboundMessage.objects.filter(received_at__lt=cutoff, processed_at__isnull=False).delete()
     return deleted
 
 

@@ -270,3 +270,84 @@ def test_dates_are_read_in_every_language(reply, language, expected):
     from intake.answers import date_of
 
     assert date_of(reply, today=TODAY, language=language) == expected
+
+
+@pytest.mark.parametrize(
+    "reader,reply,expected",
+    [("choice", "sí, los 2", None), ("choice", "2", 2), ("choice", " ٢ ", 2), ("choice", "sí", 1),
+     ("choices", "1-3", None), ("choices", "1, 3", [1, 3]), ("choices", "1 y 3", [1, 3]), ("choices", "10", None),
+     ("count", "mi hija de 8 años", None), ("count", "3", 3), ("count", "ninguno", None), ("count", "no", 0),
+     ("place", "Miami, Florid la", None), ("place", "Miami, FL", ("Miami", "FL")),
+     ("place", "near my home at 123 Main St Houston TX", None), ("place", "123 Main Houston TX", None),
+     ("place", "houston, tx", ("houston", "TX")), ("place", "en Dallas al", None),
+     ("date", "no fue hoy, fue ayer", None), ("date", "1/1/0100", None)],
+)  # fmt: skip
+def test_readers_ask_again_rather_than_store_a_wrong_fact(reader, reply, expected):
+    from intake import answers
+
+    read = {
+        "choice": lambda text: answers.choice_of(text, 3, yes_no=True),
+        "choices": lambda text: answers.choices_of(text, 9),
+        "count": answers.count_of,
+        "place": answers.place_of,
+        "date": lambda text: answers.date_of(text, today=TODAY, language="es"),
+    }[reader]
+    assert read(reply) == expected
+
+
+@pytest.mark.parametrize("first", ["Olá, você pode me ajudar?", "meu avô foi preso", "j'ai été arrêté"])
+def test_portuguese_and_french_are_not_taken_for_vietnamese(first):
+    assert language_of(first) != "vi"
+
+
+def test_an_answer_from_a_branch_left_by_back_is_not_kept():
+    turn = walk(["1", "algo pasó", "listo", "ayer", "Houston, TX", "1", "sí", "sí"])
+    assert turn.state["answers"]["body_camera_recording"] == "yes"
+    for reply in ["atrás", "atrás", "no"]:
+        turn = ComplaintFlow().step(turn.state, reply, context())
+    assert turn.state["answers"]["body_camera_seen"] == "no"
+    assert "body_camera_recording" not in turn.state["answers"]
+
+
+def test_a_state_from_an_older_version_starts_again_politely():
+    turn = ComplaintFlow().step({"step": "harm_v0", "language": "es", "answers": {"x": 1}}, "1", context())
+    assert turn.state["step"] == "who" and turn.state["answers"] == {}
+    turn = ComplaintFlow().step({"step": "when_which", "language": "es", "answers": {}}, "1", context())
+    assert turn.replies  # asked the date again rather than failing
+    turn = ComplaintFlow().step({"step": "resume", "language": "es", "answers": {}}, "1", context())
+    assert turn.state["step"] == "who"
+
+
+@pytest.mark.django_db
+def test_yes_and_start_are_answers_unless_the_sender_had_said_stop(client):
+    assert text(client, "START")  # never said stop: a first message like any other
+    assert text(client, "STOP") == []
+    assert text(client, "START") == []  # back in: Twilio's own reply covers it
+    assert text(client, "1")  # the conversation goes on
+
+
+@pytest.mark.django_db
+def test_one_message_the_flow_cannot_take_does_not_stop_the_others(client):
+    from messaging.services import inbound_process_stale
+
+    text(client, "Hola")
+    Conversation.objects.update(flow="a flow that is gone")
+    data = {"MessageSid": f"SM{next(SIDS):032d}", "From": "+17135550101", "To": "+15550009999", "Body": "1"}
+    signature = RequestValidator(TOKEN).compute_signature(URL, data)
+    client.post("/twilio/sms/", data, HTTP_X_TWILIO_SIGNATURE=signature)  # its task never runs
+    assert text(client, "Hola", sender="+17135550102")  # another sender is answered
+    assert inbound_process_stale(older_than_seconds=0) == 1  # the bad one is set aside, not retried
+    assert [m.keyword for m in InboundMessage.objects.order_by("id")] == ["", "error", ""]
+    assert not Conversation.objects.filter(flow="a flow that is gone").exists()
+
+
+@pytest.mark.django_db
+def test_received_messages_are_forgotten_with_the_conversation_and_receipts_never_kept(client, settings):
+    from messaging.services import conversations_purge_idle
+
+    text(client, "ESTADO 4821 5530 1968 2207")
+    assert InboundMessage.objects.get().body == ""  # a receipt is not kept next to the phone
+    text(client, "Hola")
+    later = timezone.now() + timedelta(days=settings.RETENTION_CONVERSATION_DAYS + 1)
+    assert conversations_purge_idle(now=later) == 1
+    assert not InboundMessage.objects.exists()
