@@ -182,11 +182,18 @@ def load(stack: Stack, scenario: str, args, data: Path | None) -> dict:
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def wait_until_filed(args, timeout: float = 600) -> dict:
-    """After the submission burst: how long the worker took to file every accepted submission."""
+FILING_BACKLOG = "SELECT count(*) FROM intake_draft WHERE submitted_at IS NOT NULL AND complaint_id IS NULL"
+ANSWERING_BACKLOG = (
+    "SELECT (SELECT count(*) FROM messaging_inboundmessage WHERE processed_at IS NULL)"
+    " + (SELECT count(*) FROM messaging_outboundmessage WHERE status IN ('pending', 'sending'))"
+)
+
+
+def wait_until_done(args, query: str, timeout: float = 600) -> dict:
+    """After a burst: how long the worker took to finish what the requests accepted (filing
+    submissions, answering messages), so that the next scenario starts on a quiet machine."""
     connection = psycopg2.connect(f"{args.postgres}/{args.database}")
     connection.autocommit = True
-    query = "SELECT count(*) FROM intake_draft WHERE submitted_at IS NOT NULL AND complaint_id IS NULL"
     began = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute(query)
@@ -213,7 +220,7 @@ def evaluate(results: dict) -> list[dict]:
     return rows
 
 
-def write_results(path: Path, rows: list[dict], weights: list[dict], args, seed_output: str, drain: dict) -> None:
+def write_results(path: Path, rows: list[dict], weights: list[dict], args, seed_output: str, drains: dict) -> None:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Benchmark results",
@@ -245,13 +252,19 @@ def write_results(path: Path, rows: list[dict], weights: list[dict], args, seed_
             f"| {row['name']} | {row['label']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} "
             f"| {row['p99_ms']:.1f} | {row['errors']} | {ratio} | {target} | {met} |"
         )
+    c, e = drains.get("c", {}), drains.get("e", {})
     lines += [
         "",
         "Scenario c measures sending the form from its review page: the request accepts the input the"
         " review page checked and gives the receipt (one UPDATE); beat's sweep, every few seconds, has the"
         " worker file it as a complaint. After the burst,"
-        f" {drain.get('backlog', 0):,} accepted submissions were waiting and the worker had filed them all"
-        f" {drain.get('seconds', 0):g} s later ({drain.get('left', 0)} left unfiled).",
+        f" {c.get('backlog', 0):,} accepted submissions were waiting and the worker had filed them all"
+        f" {c.get('seconds', 0):g} s later ({c.get('left', 0)} left unfiled).",
+        "",
+        "Scenario e measures Twilio's webhook: checked, stored once, answered with TwiML; the worker then"
+        " runs each conversation's first step and sends its replies (console transport). After the burst,"
+        f" {e.get('backlog', 0):,} messages and replies were waiting; all were done {e.get('seconds', 0):g} s"
+        f" later ({e.get('left', 0)} left).",
     ]
     lines += [
         "",
@@ -309,7 +322,7 @@ def main() -> int:
                            capture_output=True, text=True, check=False).stdout or "[]"
         )  # fmt: skip
         results: dict[str, dict] = {}
-        drain: dict = {}
+        drains: dict[str, dict] = {}
         labels = {name: label for name, label, _b, _m in SCENARIOS}
         # Each baseline is measured before and after the scenarios compared with it, and the two
         # runs averaged: the machine's speed drifts during a run, and a ratio must not catch it.
@@ -318,10 +331,10 @@ def main() -> int:
             data = {"c": workdir / "drafts.txt", "d": workdir / "receipts.txt"}.get(name)
             figures = load(stack, name, args, data)
             results[name] = merge(results[name], figures) if name in results else figures
-            if name == "c":
-                drain = wait_until_filed(args)
+            if name in ("c", "e"):
+                drains[name] = done = wait_until_done(args, FILING_BACKLOG if name == "c" else ANSWERING_BACKLOG)
                 print(
-                    f"    c backlog {drain['backlog']} filed in {drain['seconds']} s, {drain['left']} left", flush=True
+                    f"    {name} backlog {done['backlog']} done in {done['seconds']} s, {done['left']} left", flush=True
                 )
             print(
                 f"{name:>3} {label:<50} {figures['rps']:>7.0f} req/s  p50 {figures['p50_ms']:.1f} ms  "
@@ -331,7 +344,7 @@ def main() -> int:
     finally:
         stack.stop()
     rows = evaluate(results)
-    write_results(args.results, rows, weights, args, seed_output, drain)
+    write_results(args.results, rows, weights, args, seed_output, drains)
     print(f"Written {args.results}")
     return 0
 
