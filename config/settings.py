@@ -330,6 +330,8 @@ TWILIO_SMS_FROM = env_str("TWILIO_SMS_FROM")
 TWILIO_WHATSAPP_FROM = env_str("TWILIO_WHATSAPP_FROM")
 # Only for tests and staging: send the REST calls to this base URL instead of Twilio's hosts.
 TWILIO_API_BASE = env_str("TWILIO_API_BASE")
+# Where Twilio's media URLs may redirect (its own media host); a MediaUrl anywhere else is never fetched.
+TWILIO_MEDIA_HOSTS = env_list("TWILIO_MEDIA_HOSTS") or ["media.twiliocdn.com"]
 # The numbers shown to the public ("text or call us").
 VOCES_SMS_NUMBER = env_str("VOCES_SMS_NUMBER")
 VOCES_VOICE_NUMBER = env_str("VOCES_VOICE_NUMBER")

@@ -26,6 +26,7 @@ from messaging.keywords import normalise
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 IDLE_RESUME = timedelta(hours=24)
+MAX_MEDIA = 10
 
 # (allegation, short label) in the order of the SMS menu: the web form's main kinds, so that the
 # menu fits in two text messages in every language; staff can add the others when they triage.
@@ -334,6 +335,11 @@ class ComplaintFlow:
             state["step"] = "resume"
             return Turn(state, [Reply(str(PROMPTS["resume"]))])
 
+        media = [item["url"] for item in context.media if item.get("url")]
+        if media:  # photos, videos, recordings: kept with the answers, attached once filed
+            state["media"] = [*state.get("media", []), *media][:MAX_MEDIA]
+            if not text:
+                return Turn(state, self._prompt(state) if step != "story_more" else [])
         command = read.command_of(text)
         if command == "help":
             return Turn(state, [Reply(str(HELP)), *self._prompt(state)])

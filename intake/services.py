@@ -33,7 +33,7 @@ from intake.selectors import field_office_by_code, field_offices_for_state
 from messaging.addresses import address_index
 from messaging.models import InboundMessage
 from messaging.services import outbound_queue
-from privacy.attachments import CheckedFile, UploadRejected
+from privacy.attachments import CheckedFile, UploadRejected, check_upload
 from privacy.crypto import blind_index
 from privacy.files import encrypted_file_delete, encrypted_file_store
 from privacy.services import audit_record
@@ -648,7 +648,41 @@ def conversation_file(state: dict, context) -> list:
     )
     if not result.created:
         return [Reply(str(FILED_BEFORE))]
+    from intake.tasks import complaint_media_attach_task
+
+    for url in state.get("media", []):
+        enqueue_on_commit(complaint_media_attach_task, result.complaint.pk, url)
     return [Reply(str(FILED) % {"receipt": receipt_display(result.receipt)}, sensitive=True)]
+
+
+def complaint_media_attach(*, complaint_id: int, url: str) -> Attachment | None:
+    """Fetch a photo or file a person sent by MMS or WhatsApp, check it like a web upload, attach
+    it, then delete it from Twilio. A file refused (type, size, another host) is not kept."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from messaging.transports import TransportError, media_delete, media_fetch
+
+    complaint = Complaint.objects.filter(pk=complaint_id).first()
+    if complaint is None:
+        return None
+    try:
+        data = media_fetch(url)
+        checked = check_upload(SimpleUploadedFile("media", data))
+    except TransportError as problem:
+        if not problem.permanent:
+            raise  # the task tries again later
+        logger.warning("media for %s not fetched: %s", complaint.reference, problem)
+        media_delete(url)
+        return None
+    except UploadRejected as rejected:
+        logger.info("media for %s refused: %s", complaint.reference, rejected.code)
+        media_delete(url)
+        return None
+    with transaction.atomic():
+        attachment = attachment_store(checked=checked, original_name="", complaint=complaint)
+        audit_record(actor=None, action="complaint.media_attached", obj=complaint, reference=complaint.reference)
+    media_delete(url)
+    return attachment
 
 
 def conversation_status(value: str) -> list:

@@ -1,6 +1,7 @@
 from celery import shared_task
 
-from intake.services import drafts_file_pending, drafts_purge_expired
+from intake.services import complaint_media_attach, drafts_file_pending, drafts_purge_expired
+from messaging.transports import TransportError
 
 
 @shared_task
@@ -11,3 +12,8 @@ def drafts_file_pending_task() -> int:
 @shared_task
 def drafts_purge_expired_task() -> int:
     return drafts_purge_expired()
+
+
+@shared_task(autoretry_for=(TransportError,), retry_backoff=30, retry_backoff_max=1800, max_retries=8)
+def complaint_media_attach_task(complaint_id: int, url: str) -> None:
+    complaint_media_attach(complaint_id=complaint_id, url=url)

@@ -1,10 +1,12 @@
 """Outbound SMS and WhatsApp transports, chosen by settings.SMS_TRANSPORT."""
 
 import logging
+import re
 import urllib.parse
 import uuid
 from dataclasses import dataclass
 
+import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
 from twilio.base.exceptions import TwilioRestException
@@ -100,6 +102,66 @@ class TwilioTransport:
                 f"Twilio error {exc.code}", code=exc.code, permanent=exc.code in PERMANENT_ERRORS
             ) from None
         return SendResult(provider_id=message.sid, status=message.status or "queued")
+
+
+MEDIA_PATH = re.compile(
+    r"/2010-04-01/Accounts/(AC[0-9A-Za-z]{32})/Messages/(MM|SM)[0-9A-Za-z]{32}/Media/ME[0-9A-Za-z]{32}"
+)
+
+
+def media_url_allowed(url: str) -> bool:
+    """A MediaUrl we will fetch: Twilio's API host (TWILIO_API_BASE's in tests), our own account,
+    a media path. Anything else (another host, another account) is never requested."""
+    api = urllib.parse.urlsplit(settings.TWILIO_API_BASE or "https://api.twilio.com")
+    parts = urllib.parse.urlsplit(url)
+    match = MEDIA_PATH.fullmatch(parts.path)
+    return bool(
+        parts.scheme == api.scheme
+        and parts.netloc == api.netloc
+        and not parts.query
+        and match
+        and match.group(1) == settings.TWILIO_ACCOUNT_SID
+    )
+
+
+def media_fetch(url: str) -> bytes:
+    """The file behind a MediaUrl, with the account's credentials; Twilio answers with a redirect
+    to its media host, followed only to TWILIO_MEDIA_HOSTS, once, without credentials."""
+    if not media_url_allowed(url):
+        raise TransportError("media URL not on Twilio's host for this account", permanent=True)
+    auth = (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+    try:
+        response = requests.get(url, auth=auth, timeout=10, allow_redirects=False, stream=True)
+        if response.is_redirect:
+            location = urllib.parse.urljoin(url, response.headers.get("Location", ""))
+            target = urllib.parse.urlsplit(location)
+            if target.scheme != "https" or target.hostname not in settings.TWILIO_MEDIA_HOSTS:
+                raise TransportError(f"media redirect to {target.hostname!r} refused", permanent=True)
+            response = requests.get(location, timeout=10, allow_redirects=False, stream=True)
+        if response.status_code == 404:
+            raise TransportError("media gone", permanent=True)
+        if response.status_code != 200:
+            raise TransportError(f"media fetch answered {response.status_code}")
+        data = response.raw.read(settings.ATTACHMENT_MAX_FILE_BYTES + 1, decode_content=True)
+    except requests.RequestException as exc:
+        raise TransportError(f"media fetch failed: {type(exc).__name__}") from None
+    if len(data) > settings.ATTACHMENT_MAX_FILE_BYTES:
+        raise TransportError("media too large", permanent=True)
+    return data
+
+
+def media_delete(url: str) -> None:
+    """Remove the file from Twilio once we hold it (or refused it)."""
+    if not media_url_allowed(url):
+        return
+    try:
+        response = requests.delete(
+            f"{url}.json", auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN), timeout=10
+        )
+    except requests.RequestException as exc:
+        raise TransportError(f"media delete failed: {type(exc).__name__}") from None
+    if response.status_code not in (204, 404):
+        raise TransportError(f"media delete answered {response.status_code}")
 
 
 def get_transport():

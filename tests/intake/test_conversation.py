@@ -351,3 +351,74 @@ def test_received_messages_are_forgotten_with_the_conversation_and_receipts_neve
     later = timezone.now() + timedelta(days=settings.RETENTION_CONVERSATION_DAYS + 1)
     assert conversations_purge_idle(now=later) == 1
     assert not InboundMessage.objects.exists()
+
+
+MEDIA_ACCOUNT = "AC" + "3" * 32
+
+
+def media_path(n: int) -> str:
+    return f"/2010-04-01/Accounts/{MEDIA_ACCOUNT}/Messages/MM{n:032d}/Media/ME{n:032d}"
+
+
+@pytest.fixture
+def twilio_media(settings):
+    from tests.messaging.fake_twilio import FakeTwilio
+
+    with FakeTwilio() as fake:
+        settings.TWILIO_API_BASE = fake.url
+        settings.TWILIO_ACCOUNT_SID = MEDIA_ACCOUNT
+        yield fake
+
+
+def text_with_media(client, body, urls, sender="+17135550101"):
+    data = {"MessageSid": f"SM{next(SIDS):032d}", "From": sender, "To": "+15550009999", "Body": body}
+    data["NumMedia"] = str(len(urls))
+    for n, url in enumerate(urls):
+        data[f"MediaUrl{n}"], data[f"MediaContentType{n}"] = url, "image/jpeg"
+    signature = RequestValidator(TOKEN).compute_signature(URL, data)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert client.post("/twilio/sms/", data, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 200
+
+
+@pytest.mark.django_db
+def test_photos_sent_by_mms_are_fetched_checked_attached_and_deleted_from_twilio(client, twilio_media):
+    import io
+
+    from PIL import Image
+
+    from intake.models import Attachment
+
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x8825] = {2: (29.0, 45.0, 36.0)}
+    Image.new("RGB", (30, 20), "blue").save(buffer, "JPEG", exif=exif)
+    twilio_media.media[media_path(1)] = buffer.getvalue()
+    twilio_media.media[media_path(2)] = b"MZ\x90\x00" + b"\x00" * 200  # a program, not a photo
+    evil = "https://evil.example.net" + media_path(3)
+    for message in ["Hola", "1", "Entraron a mi casa."]:
+        text(client, message)
+    text_with_media(client, "", [twilio_media.url + media_path(1), twilio_media.url + media_path(2), evil])
+    for message in ["listo", "ayer", "Houston, TX", "3", "no", "0", "2", "1"]:
+        text(client, message)
+    complaint = Complaint.objects.get()
+    [photo] = Attachment.objects.filter(complaint=complaint)
+    assert photo.kind == "image" and photo.clean_file
+    fetched = [(method, path) for method, path, _credentials in twilio_media.media_requests]
+    assert ("GET", media_path(1)) in fetched and ("DELETE", media_path(1)) in fetched
+    assert ("DELETE", media_path(2)) in fetched  # refused, and not left at Twilio either
+    assert all(credentials == f"{MEDIA_ACCOUNT}:{TOKEN}" for *_rest, credentials in twilio_media.media_requests)
+    assert not any(path == media_path(3) for _method, path in fetched)  # another host: never asked
+
+
+def test_only_twilios_media_urls_for_our_account_are_fetched(settings):
+    from messaging.transports import media_url_allowed
+
+    settings.TWILIO_API_BASE = ""
+    settings.TWILIO_ACCOUNT_SID = MEDIA_ACCOUNT
+    assert media_url_allowed("https://api.twilio.com" + media_path(1))
+    assert not media_url_allowed("http://api.twilio.com" + media_path(1))
+    assert not media_url_allowed("https://api.twilio.com.evil.net" + media_path(1))
+    assert not media_url_allowed("https://evil.net" + media_path(1))
+    assert not media_url_allowed("https://api.twilio.com" + media_path(1).replace(MEDIA_ACCOUNT, "AC" + "4" * 32))
+    assert not media_url_allowed("https://api.twilio.com/2010-04-01/Accounts/../../etc/passwd")
+    assert not media_url_allowed("https://api.twilio.com" + media_path(1) + "?redirect=https://evil.net")

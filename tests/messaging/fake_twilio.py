@@ -13,6 +13,8 @@ class FakeTwilio:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.failures: list[tuple[int, int | None]] = []
+        self.media: dict[str, bytes] = {}  # path -> file, served to GET with the account's credentials
+        self.media_requests: list[tuple[str, str, str]] = []  # (method, path, credentials)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -38,6 +40,26 @@ class FakeTwilio:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def do_GET(self):
+                path = self.path.split("?")[0]
+                fake.media_requests.append(("GET", path, self._credentials()))
+                data = fake.media.get(path)
+                self.send_response(200 if data is not None else 404)
+                self.send_header("Content-Length", str(len(data or b"")))
+                self.end_headers()
+                self.wfile.write(data or b"")
+
+            def do_DELETE(self):
+                path = self.path.split("?")[0].removesuffix(".json")
+                fake.media_requests.append(("DELETE", path, self._credentials()))
+                fake.media.pop(path, None)
+                self.send_response(204)
+                self.end_headers()
+
+            def _credentials(self) -> str:
+                header = self.headers.get("Authorization", "")
+                return base64.b64decode(header.split(" ", 1)[1]).decode() if " " in header else ""
 
             def log_message(self, *args):
                 pass
