@@ -330,6 +330,11 @@ TWILIO_SMS_FROM = env_str("TWILIO_SMS_FROM")
 TWILIO_WHATSAPP_FROM = env_str("TWILIO_WHATSAPP_FROM")
 # Only for tests and staging: send the REST calls to this base URL instead of Twilio's hosts.
 TWILIO_API_BASE = env_str("TWILIO_API_BASE")
+# A WhatsApp template (ContentSid, one variable) for messages to someone who has not written in the
+# last 24 hours; without one, such messages go by SMS instead.
+TWILIO_WHATSAPP_TEMPLATE_SID = env_str("TWILIO_WHATSAPP_TEMPLATE_SID")
+# Messages per second one sending number may send (a US long code: 1); 0 for no limit.
+TWILIO_SENDS_PER_SECOND = env_int("TWILIO_SENDS_PER_SECOND", 1)
 # Where Twilio's media URLs may redirect (its own media host); a MediaUrl anywhere else is never fetched.
 TWILIO_MEDIA_HOSTS = env_list("TWILIO_MEDIA_HOSTS") or ["media.twiliocdn.com"]
 # The numbers shown to the public ("text or call us").

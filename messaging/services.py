@@ -1,6 +1,7 @@
 import hashlib
 import json
 import logging
+import random
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,13 +14,15 @@ from messaging.addresses import address_index
 from messaging.flows import Context, flow_get
 from messaging.keywords import keyword_of, normalise
 from messaging.models import Conversation, InboundMessage, OptOut, OutboundMessage
-from messaging.transports import OPTED_OUT, TransportError, get_transport
+from messaging.transports import OPTED_OUT, WHATSAPP_OUTSIDE_WINDOW, TransportError, get_transport
 from privacy.files import encrypted_file_delete, encrypted_file_store
+from privacy.ratelimit import window_count
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 SENDING_STALE = timedelta(minutes=10)
+WHATSAPP_WINDOW = timedelta(hours=24)
 
 
 def opt_out_record(*, channel: str, address: str, keyword: str = "") -> OptOut:
@@ -89,12 +92,17 @@ def outbound_send(*, message_id: int) -> OutboundMessage | None:
             message.body = ""
             message.save(update_fields=["status", "body"])
             return message
+        template = ""
+        if message.channel == "whatsapp" and not _whatsapp_window_open(message, now):
+            if not settings.TWILIO_WHATSAPP_TEMPLATE_SID:
+                return _send_by_sms_instead(message)
+            template = settings.TWILIO_WHATSAPP_TEMPLATE_SID
         message.attempts += 1
         message.status = OutboundMessage.Status.SENDING
         message.next_attempt_at = now + SENDING_STALE
         message.save(update_fields=["attempts", "status", "next_attempt_at"])
     try:
-        provider_id = _deliver(message)
+        provider_id = _deliver(message, template=template)
     except TransportError as exc:
         with transaction.atomic():
             _record_refusal(message, exc)
@@ -117,8 +125,56 @@ def outbound_send(*, message_id: int) -> OutboundMessage | None:
     return message
 
 
+def outbound_sender_wait(*, message_id: int) -> float:
+    """Seconds to wait before sending this message so that its sending number keeps to
+    TWILIO_SENDS_PER_SECOND (0: send now). Only real Twilio sends from a worker are paced."""
+    rate = settings.TWILIO_SENDS_PER_SECOND
+    if not rate or settings.CELERY_TASK_ALWAYS_EAGER or not settings.SMS_TRANSPORT.endswith("TwilioTransport"):
+        return 0
+    channel = OutboundMessage.objects.filter(pk=message_id).values_list("channel", flat=True).first()
+    sender = {"sms": settings.TWILIO_SMS_FROM, "whatsapp": settings.TWILIO_WHATSAPP_FROM}.get(channel)
+    if not sender:
+        return 0
+    try:
+        sent_this_second = window_count(f"sends:{sender}", 1)
+    except Exception:
+        return 0  # the cache is down: Twilio queues what comes too fast (error 21611 is retried)
+    return 0 if sent_this_second <= rate else 1 + random.random()  # noqa: S311 (jitter, not a secret)
+
+
+def _whatsapp_window_open(message: OutboundMessage, now) -> bool:
+    """WhatsApp takes free-form messages only within 24 hours of the person's last message."""
+    return InboundMessage.objects.filter(
+        channel="whatsapp", from_index=message.to_index, received_at__gte=now - WHATSAPP_WINDOW
+    ).exists()
+
+
+def _send_by_sms_instead(message: OutboundMessage) -> OutboundMessage:
+    """Outside WhatsApp's 24 hours and without a template: the same words by SMS to the same
+    phone (its own opt-out is checked when it is sent)."""
+    if message.body:
+        outbound_queue(
+            channel="sms",
+            to=message.to.removeprefix("whatsapp:"),
+            body=message.body,
+            language=message.language,
+            purpose=message.purpose,
+            object_ref=message.object_ref,
+            sensitive=message.sensitive,
+        )
+    message.status = OutboundMessage.Status.FAILED
+    message.error_code = WHATSAPP_OUTSIDE_WINDOW
+    message.last_error = "outside WhatsApp's 24 hours: sent by SMS" if message.body else "outside WhatsApp's 24 hours"
+    message.body = ""
+    message.save(update_fields=["status", "error_code", "last_error", "body"])
+    return message
+
+
 def _record_refusal(message: OutboundMessage, exc: TransportError) -> None:
     """The send failed: opted out and permanent errors end here, others retry with backoff."""
+    if exc.code == WHATSAPP_OUTSIDE_WINDOW and message.channel == "whatsapp":
+        _send_by_sms_instead(message)
+        return
     message.error_code = exc.code
     message.last_error = str(exc)[:200]
     message.status = OutboundMessage.Status.PENDING
@@ -184,6 +240,8 @@ def outbound_status_update(
             if message.error_code == OPTED_OUT:
                 opt_out_record(channel=message.channel, address=message.to, keyword="provider-21610")
         message.save(update_fields=fields)
+        if new == "failed" and message.error_code == WHATSAPP_OUTSIDE_WINDOW and message.channel == "whatsapp":
+            _send_by_sms_instead(message)  # a discreet (non-sensitive) body still held is sent by SMS
         return message
 
 
@@ -336,13 +394,16 @@ def conversations_purge_idle(*, now=None) -> int:
     return deleted
 
 
-def _deliver(message: OutboundMessage) -> str:
+def _deliver(message: OutboundMessage, *, template: str = "") -> str:
     if message.channel == "email":
         email = EmailMessage(subject=message.subject, body=message.body, to=[message.to])
         email.send()
         provider_id = getattr(getattr(email, "anymail_status", None), "message_id", None)
         return "" if provider_id is None else str(provider_id)[:64]
-    result = get_transport().send(to=message.to, body=message.body, channel=message.channel, message_id=message.pk)
+    extra = {"template": template} if template else {}
+    result = get_transport().send(
+        to=message.to, body=message.body, channel=message.channel, message_id=message.pk, **extra
+    )
     return result.provider_id
 
 

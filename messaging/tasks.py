@@ -6,11 +6,15 @@ from messaging.services import (
     inbound_process_stale,
     outbound_resend_pending,
     outbound_send,
+    outbound_sender_wait,
 )
 
 
-@shared_task
-def outbound_send_task(message_id: int) -> None:
+@shared_task(bind=True, max_retries=None)
+def outbound_send_task(self, message_id: int) -> None:
+    wait = outbound_sender_wait(message_id=message_id)
+    if wait:
+        raise self.retry(countdown=wait)
     outbound_send(message_id=message_id)
 
 

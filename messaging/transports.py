@@ -1,5 +1,6 @@
 """Outbound SMS and WhatsApp transports, chosen by settings.SMS_TRANSPORT."""
 
+import json
 import logging
 import re
 import urllib.parse
@@ -17,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 # Twilio errors after which sending again can never work.
 OPTED_OUT = 21610
+WHATSAPP_OUTSIDE_WINDOW = 63016
 PERMANENT_ERRORS = {
     21211,  # invalid 'To' number
     21212,  # invalid 'From' number
@@ -24,7 +26,7 @@ PERMANENT_ERRORS = {
     21612,  # cannot route to this number
     21614,  # not a mobile number
     21617,  # body too long
-    63016,  # WhatsApp: outside the 24-hour window without a template
+    WHATSAPP_OUTSIDE_WINDOW,  # WhatsApp: outside the 24-hour window without a template
     OPTED_OUT,
 }
 
@@ -49,7 +51,9 @@ class ConsoleSmsTransport:
     """Development transport: writes the message to the log instead of sending it. The number is
     masked, and the text (it may carry a receipt) is shown only with DEBUG on."""
 
-    def send(self, *, to: str, body: str, channel: str = "sms", message_id: int | None = None) -> SendResult:
+    def send(
+        self, *, to: str, body: str, channel: str = "sms", message_id: int | None = None, template: str = ""
+    ) -> SendResult:
         provider_id = f"console-{uuid.uuid4().hex}"
         masked = f"…{to[-2:]}" if len(to) > 2 else "…"
         text = body if settings.DEBUG else f"({len(body)} characters)"
@@ -83,18 +87,25 @@ class TwilioTransport:
         # Explicit credentials always: an empty environment would fall back to os.environ.
         self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
 
-    def send(self, *, to: str, body: str, channel: str = "sms", message_id: int | None = None) -> SendResult:
+    def send(
+        self, *, to: str, body: str, channel: str = "sms", message_id: int | None = None, template: str = ""
+    ) -> SendResult:
+        """`template`: a WhatsApp template's ContentSid, the body going in as its variable 1 (how a
+        message may reach someone who has not written in the last 24 hours)."""
         if channel == "whatsapp":
             sender = settings.TWILIO_WHATSAPP_FROM
             to = to if to.startswith("whatsapp:") else f"whatsapp:{to}"
         else:
             sender = settings.TWILIO_SMS_FROM
+        content = (
+            {"content_sid": template, "content_variables": json.dumps({"1": body})} if template else {"body": body}
+        )
         try:
             message = self.client.messages.create(
                 to=to,
                 from_=sender,
-                body=body,
                 status_callback=f"{settings.PUBLIC_BASE_URL}/twilio/status/?m={message_id or ''}",
+                **content,
             )
         except TwilioRestException as exc:
             # Only the known permanent errors: queue overflow (21611), 429 and 5xx are retried.

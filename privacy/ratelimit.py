@@ -66,6 +66,12 @@ def _counted(keys: list[tuple[str, int]]) -> list[int]:
     return counts
 
 
+def window_count(key: str, seconds: int) -> int:
+    """Count one more in the current fixed window of `seconds` for a key that is not a person's
+    (a sending number's messages per second); raises when the cache is down."""
+    return _counted([(f"rl:{key}:{int(time.time()) // seconds}", seconds)])[0]
+
+
 def over_limit(request, *limits: Limit) -> bool:
     """Count this request against every limit; True when it is over any of them."""
     if not settings.RATELIMIT_ENABLE:

@@ -45,6 +45,9 @@ def test_a_message_goes_to_twilio_with_a_delivery_callback(twilio):
 
 
 def test_whatsapp_goes_from_the_whatsapp_sender(twilio):
+    from messaging.services import inbound_receive
+
+    inbound_receive(channel="whatsapp", provider_id="SMwin0", from_address="whatsapp:+17135550101", body="hola")
     send(channel="whatsapp", to="+17135550101")
     form = twilio.requests[0]["form"]
     assert form["To"] == "whatsapp:+17135550101"
@@ -159,3 +162,55 @@ def test_an_unsigned_or_badly_signed_callback_is_refused_and_changes_nothing(cli
     assert response.status_code == 403
     message.refresh_from_db()
     assert message.status == "sent"
+
+
+def test_whatsapp_outside_the_24_hours_goes_by_sms_without_a_template(twilio):
+    message = send(channel="whatsapp", to="whatsapp:+17135550101", body="Voces: hola")
+    assert message.status == "failed" and message.error_code == 63016 and not message.body
+    sms = OutboundMessage.objects.get(channel="sms")
+    outbound_send(message_id=sms.pk)
+    [request] = twilio.requests
+    assert request["form"]["To"] == "+17135550101" and request["form"]["Body"] == "Voces: hola"
+
+
+def test_whatsapp_outside_the_24_hours_uses_the_configured_template(twilio, settings):
+    settings.TWILIO_WHATSAPP_TEMPLATE_SID = "HX" + "5" * 32
+    message = send(channel="whatsapp", to="whatsapp:+17135550101", body="Voces: hola")
+    assert message.status == "sent"
+    [request] = twilio.requests
+    assert request["form"]["ContentSid"] == settings.TWILIO_WHATSAPP_TEMPLATE_SID
+    assert "Body" not in request["form"] and "Voces: hola" in request["form"]["ContentVariables"]
+
+
+def test_whatsapp_within_the_24_hours_is_free_form(twilio):
+    from messaging.services import inbound_receive
+
+    inbound_receive(channel="whatsapp", provider_id="SMwin1", from_address="whatsapp:+17135550101", body="hola")
+    message = send(channel="whatsapp", to="whatsapp:+17135550101", body="Voces: hola")
+    [request] = twilio.requests
+    assert message.status == "sent" and request["form"]["Body"] == "Voces: hola"
+    assert request["form"]["To"] == "whatsapp:+17135550101"
+
+
+def test_a_late_63016_callback_sends_a_discreet_message_by_sms(twilio, client):
+    from messaging.services import inbound_receive, outbound_status_update
+
+    inbound_receive(channel="whatsapp", provider_id="SMwin2", from_address="whatsapp:+17135550101", body="hola")
+    message = send(channel="whatsapp", to="whatsapp:+17135550101", body="Voces: hola")
+    outbound_status_update(provider_id=message.provider_id, provider_status="failed", error_code="63016")
+    assert OutboundMessage.objects.get(channel="sms").body == "Voces: hola"
+
+
+def test_a_sending_number_keeps_to_its_messages_per_second(twilio, settings, redis_url):
+    from messaging.services import outbound_sender_wait
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url},
+    }
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.TWILIO_SENDS_PER_SECOND = 1
+    first = outbound_queue(channel="sms", to="+17135550101", body="a", purpose="test")
+    second = outbound_queue(channel="sms", to="+17135550102", body="b", purpose="test")
+    waits = [outbound_sender_wait(message_id=first.pk), outbound_sender_wait(message_id=second.pk)]
+    assert waits[0] == 0 and 1 <= waits[1] < 2
