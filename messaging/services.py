@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 SENDING_STALE = timedelta(minutes=10)
 WHATSAPP_WINDOW = timedelta(hours=24)
+MAX_MESSAGES_PER_MINUTE = 20
 
 
 def opt_out_record(*, channel: str, address: str, keyword: str = "") -> OptOut:
@@ -349,6 +350,17 @@ def _converse(conversation: Conversation, message: InboundMessage) -> None:
     )
     turn = flow.step(state, message.body, context)
     replies = [*turn.replies, *(flow.act(turn, context) if turn.action else [])]
+    recent = InboundMessage.objects.filter(
+        channel=conversation.channel,
+        from_index=message.from_index,
+        received_at__gte=message.received_at - timedelta(minutes=1),
+        received_at__lte=message.received_at,
+    ).count()
+    if recent > MAX_MESSAGES_PER_MINUTE and not any(reply.sensitive for reply in replies):
+        # Faster than anyone types: every message is still read and kept, but answering each
+        # would flood the phone (and cost) in return. A receipt is always sent.
+        logger.info("conversation %s: a flood of %s messages a minute, replies held back", conversation.pk, recent)
+        replies = []
     for reply in replies:
         outbound_queue(
             channel=conversation.channel,
@@ -388,9 +400,18 @@ def inbound_process_stale(*, older_than_seconds: int = 60) -> int:
 def conversations_purge_idle(*, now=None) -> int:
     """Unfinished conversations, and the messages received, are forgotten after days without a
     message (a finished conversation's words live on in its complaint)."""
+    from messaging.tasks import media_delete_task
+
     cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_CONVERSATION_DAYS)
     deleted, _rows = Conversation.objects.filter(last_activity_at__lt=cutoff).delete()
-    InboundMessage.objects.filter(received_at__lt=cutoff, processed_at__isnull=False).delete()
+    old = InboundMessage.objects.filter(received_at__lt=cutoff, processed_at__isnull=False)
+    for media in old.exclude(channel="email").values_list("media", flat=True).iterator():
+        # Files of a conversation left unfinished are still at Twilio: they go too (a file already
+        # fetched and deleted answers 404, which is fine).
+        for item in json.loads(media or "[]"):
+            if item.get("url"):
+                enqueue_on_commit(media_delete_task, item["url"])
+    old.delete()
     return deleted
 
 

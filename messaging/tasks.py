@@ -8,6 +8,7 @@ from messaging.services import (
     outbound_send,
     outbound_sender_wait,
 )
+from messaging.transports import TransportError, media_delete
 
 
 @shared_task(bind=True, max_retries=None)
@@ -36,3 +37,8 @@ def inbound_process_stale_task() -> int:
 @shared_task
 def conversations_purge_idle_task() -> int:
     return conversations_purge_idle()
+
+
+@shared_task(autoretry_for=(TransportError,), retry_backoff=60, max_retries=5)
+def media_delete_task(url: str) -> None:
+    media_delete(url)

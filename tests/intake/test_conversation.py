@@ -422,3 +422,36 @@ def test_only_twilios_media_urls_for_our_account_are_fetched(settings):
     assert not media_url_allowed("https://api.twilio.com" + media_path(1).replace(MEDIA_ACCOUNT, "AC" + "4" * 32))
     assert not media_url_allowed("https://api.twilio.com/2010-04-01/Accounts/../../etc/passwd")
     assert not media_url_allowed("https://api.twilio.com" + media_path(1) + "?redirect=https://evil.net")
+
+
+@pytest.mark.django_db
+def test_a_flood_from_one_phone_is_read_but_not_answered_message_for_message(client):
+    answered = [bool(text(client, f"no entiendo {n}")) for n in range(30)]
+    assert all(answered[:20]) and not any(answered[20:])
+    assert InboundMessage.objects.filter(processed_at__isnull=False).count() == 30
+    assert text(client, "Hola", sender="+17135550103")  # others are answered
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body", ["", "😀😀😀", "\u202e\u200b\u200f", "x" * 10_000, "ESTADO", "STATUS ٤٨٢١", "atrás", "REINICIAR", "0", "-1"]
+)
+def test_odd_messages_at_every_step_never_fail(client, body):
+    for step_reply in ["Hola", "1", "algo pasó", "listo", "ayer", "Houston, TX", "1", "sí", "sí", "0", "1"]:
+        text(client, body)
+        text(client, step_reply)
+    assert not InboundMessage.objects.filter(keyword="error").exists()
+
+
+@pytest.mark.django_db
+def test_files_of_a_conversation_left_unfinished_are_deleted_from_twilio_with_it(client, twilio_media, settings):
+    from messaging.services import conversations_purge_idle
+
+    text(client, "Hola")
+    text(client, "1")
+    text_with_media(client, "", [twilio_media.url + media_path(7)])
+    later = timezone.now() + timedelta(days=settings.RETENTION_CONVERSATION_DAYS + 1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        conversations_purge_idle(now=later)
+    assert ("DELETE", media_path(7)) in [(method, path) for method, path, _c in twilio_media.media_requests]
+    assert not InboundMessage.objects.exists() and not Conversation.objects.exists()
