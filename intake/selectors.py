@@ -1,6 +1,10 @@
 import time
+from datetime import UTC
+from functools import lru_cache
 
+from django.db import connection
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from intake.models import Complaint, ComplaintEvent, Draft, FieldOffice
 from intake.receipts import receipt_index, receipt_normalise
@@ -58,20 +62,42 @@ def complaint_by_receipt(receipt: str) -> Complaint | None:
     if digits is None:
         return None
     index = receipt_index(digits)
-    rows = list(
-        ComplaintEvent.objects.filter(complaint__receipt_index=index)
-        .order_by("created_at", "id")
-        .values_list(*(f"complaint__{name}" for name in STATUS_FIELDS), *EVENT_FIELDS)
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_status_sql(connection.vendor), [index])
+        rows = cursor.fetchall()
     if not rows:
         complaint = Complaint.objects.filter(receipt_index=index).only(*STATUS_FIELDS).first()
         if complaint is not None:
             complaint.timeline_events = []
         return complaint
-    split = len(STATUS_FIELDS)
+    split, at = len(STATUS_FIELDS), len(STATUS_FIELDS) + EVENT_FIELDS.index("created_at")
     complaint = Complaint.from_db("default", STATUS_FIELDS, rows[0][:split])
-    complaint.timeline_events = [ComplaintEvent.from_db("default", EVENT_FIELDS, row[split:]) for row in rows]
+    complaint.timeline_events = [
+        ComplaintEvent.from_db("default", EVENT_FIELDS, (*row[split:at], _aware(row[at]), *row[at + 1 :]))
+        for row in rows
+    ]
     return complaint
+
+
+@lru_cache(maxsize=4)
+def _status_sql(vendor: str) -> str:
+    """The status lookup's SQL, built by the ORM once: compiling the query on every lookup cost
+    three times what running it does (the status page is the busiest read of a burst)."""
+    query = (
+        ComplaintEvent.objects.filter(complaint__receipt_index="")
+        .order_by("created_at", "id")
+        .values_list(*(f"complaint__{name}" for name in STATUS_FIELDS), *EVENT_FIELDS)
+        .query
+    )
+    sql, _params = query.sql_with_params()  # one parameter: the receipt's index
+    return sql
+
+
+def _aware(value):
+    """A timestamp as the ORM would give it: aware (SQLite hands back naive UTC, or text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if value is None or timezone.is_aware(value) else timezone.make_aware(value, UTC)
 
 
 def receipt_is_pending(receipt: str) -> bool:
