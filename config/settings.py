@@ -319,6 +319,16 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Voces <noreply@voces.localho
 ANYMAIL = {
     "WEBHOOK_SECRET": env_list("ANYMAIL_WEBHOOK_SECRET") or ([] if DEBUG else [f"closed:{secrets.token_urlsafe(32)}"]),
 }
+# Only the configured provider's webhooks are mounted (another's would answer 500 for want of
+# its settings); in development, all of them.
+ANYMAIL_ESP = env_str("ANYMAIL_ESP") or (
+    EMAIL_BACKEND.split(".")[2] if EMAIL_BACKEND.startswith("anymail.backends.") else ""
+)
+if not DEBUG and ANYMAIL_ESP and ANYMAIL_ESP != "test" and not env_list("ANYMAIL_WEBHOOK_SECRET"):
+    raise ImproperlyConfigured(
+        "With an email provider and DEBUG off, set ANYMAIL_WEBHOOK_SECRET (user:password): without it "
+        "every inbound email would be refused."
+    )
 STAFF_ONDUTY_EMAIL = env_str("STAFF_ONDUTY_EMAIL", "on-duty@voces.localhost")
 
 # SMS, WhatsApp and voice: written to the console unless Twilio is configured.

@@ -5,11 +5,20 @@ from django.urls import include, path
 
 from core.views import healthz
 
+
+def anymail_urls(esp: str) -> list:
+    """django-anymail's webhook URLs, only the configured provider's when there is one."""
+    from anymail.urls import urlpatterns
+
+    return [p for p in urlpatterns if not esp or str(p.pattern).startswith(f"{esp}/")]
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("twilio/", include("messaging.urls")),
-    path("anymail/", include("anymail.urls")),  # email in and delivery events, behind ANYMAIL's secret
+    # Email in and delivery events, behind ANYMAIL's secret.
+    path("anymail/", include(anymail_urls(settings.ANYMAIL_ESP))),
 ]
 
 urlpatterns += i18n_patterns(

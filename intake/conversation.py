@@ -282,8 +282,12 @@ class ComplaintFlow:
 
     def step(self, state: dict | None, text: str, context: Context) -> Turn:
         text = text.strip()
+        media = [item["url"] for item in context.media if item.get("url")][:MAX_MEDIA]
         if not state or not state.get("step"):
-            return self._begin(text)
+            turn = self._begin(text)
+            if media and not turn.finished:  # "here is the video" as the very first message
+                turn.state["media"] = media
+            return turn
         state = copy.deepcopy(state)  # the caller's state stays as it was
         if state["step"] == "when_which" and not state.get("date_options"):
             state["step"] = "when"
@@ -316,6 +320,9 @@ class ComplaintFlow:
 
     def _next(self, state: dict, text: str, context: Context) -> Turn:
         step = state["step"]
+        media = [item["url"] for item in context.media if item.get("url")]
+        if media:  # photos, videos, recordings, at any step: kept with the answers, attached once filed
+            state["media"] = [*state.get("media", []), *media][:MAX_MEDIA]
         if step == "language":
             choice = read.choice_of(text, len(LANGUAGE_CODES))
             if choice is None:
@@ -335,11 +342,8 @@ class ComplaintFlow:
             state["step"] = "resume"
             return Turn(state, [Reply(str(PROMPTS["resume"]))])
 
-        media = [item["url"] for item in context.media if item.get("url")]
-        if media:  # photos, videos, recordings: kept with the answers, attached once filed
-            state["media"] = [*state.get("media", []), *media][:MAX_MEDIA]
-            if not text:
-                return Turn(state, self._prompt(state) if step != "story_more" else [])
+        if context.media and not text:
+            return Turn(state, self._prompt(state) if step != "story_more" else [])
         command = read.command_of(text)
         if command == "help":
             return Turn(state, [Reply(str(HELP)), *self._prompt(state)])
@@ -375,7 +379,7 @@ class ComplaintFlow:
     def _begin_again(self, state: dict) -> Turn:
         if state.get("language") not in LANGUAGE_CODES:
             return Turn({"step": "language", "history": [], "answers": {}}, [Reply(_language_menu())])
-        fresh = {"history": [], "answers": {}, "language": state["language"]}
+        fresh = {"history": [], "answers": {}, "language": state["language"], "media": state.get("media", [])}
         return self._enter(fresh, "who", remember=False)
 
     def act(self, turn: Turn, context: Context) -> list[Reply]:

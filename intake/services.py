@@ -660,7 +660,8 @@ def complaint_media_attach(*, complaint_id: int, url: str) -> Attachment | None:
     it, then delete it from Twilio. A file refused (type, size, another host) is not kept."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from messaging.transports import TransportError, media_delete, media_fetch
+    from messaging.tasks import media_delete_task
+    from messaging.transports import TransportError, media_fetch
 
     complaint = Complaint.objects.filter(pk=complaint_id).first()
     if complaint is None:
@@ -672,16 +673,19 @@ def complaint_media_attach(*, complaint_id: int, url: str) -> Attachment | None:
         if not problem.permanent:
             raise  # the task tries again later
         logger.warning("media for %s not fetched: %s", complaint.reference, problem)
-        media_delete(url)
+        enqueue_on_commit(media_delete_task, url)
         return None
     except UploadRejected as rejected:
         logger.info("media for %s refused: %s", complaint.reference, rejected.code)
-        media_delete(url)
+        enqueue_on_commit(media_delete_task, url)
         return None
     with transaction.atomic():
-        attachment = attachment_store(checked=checked, original_name="", complaint=complaint)
-        audit_record(actor=None, action="complaint.media_attached", obj=complaint, reference=complaint.reference)
-    media_delete(url)
+        # A task run again (its delete at Twilio failed after the attach) attaches nothing twice.
+        attachment = complaint.attachments.filter(sha256=checked.sha256).first()
+        if attachment is None:
+            attachment = attachment_store(checked=checked, original_name="", complaint=complaint)
+            audit_record(actor=None, action="complaint.media_attached", obj=complaint, reference=complaint.reference)
+        enqueue_on_commit(media_delete_task, url)
     return attachment
 
 
@@ -726,16 +730,18 @@ def email_file(*, text_language: str, context) -> list:
             filer_role=FilerRole.UNKNOWN,
             language=language,
             narrative=body,
-            is_anonymous=False,
-            contact=ContactInput(email=context.address, preferred_method="email", safe_to_message=True),
-            consent_contact=True,
+            is_anonymous=len(context.address) > 254,
+            contact=ContactInput(email=context.address, preferred_method="email", safe_to_message=True)
+            if len(context.address) <= 254
+            else None,
+            consent_contact=len(context.address) <= 254,
         ),
         channel="email",
         submission_key=f"email:{blind_index(str(context.message_id), purpose='submission')[:40]}",
         attachments=kept,
         notify_filer=False,
     )
-    if not result.created:
+    if not result.created or len(context.address) > 254:
         return []
     languages = [text_language] if text_language else [settings.LANGUAGE_CODE, "es"]
     bodies, subjects = [], []

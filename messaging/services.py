@@ -132,7 +132,13 @@ def outbound_sender_wait(*, message_id: int) -> float:
     rate = settings.TWILIO_SENDS_PER_SECOND
     if not rate or settings.CELERY_TASK_ALWAYS_EAGER or not settings.SMS_TRANSPORT.endswith("TwilioTransport"):
         return 0
-    channel = OutboundMessage.objects.filter(pk=message_id).values_list("channel", flat=True).first()
+    channel = (
+        OutboundMessage.objects.filter(
+            pk=message_id, status=OutboundMessage.Status.PENDING, next_attempt_at__lte=timezone.now()
+        )
+        .values_list("channel", flat=True)
+        .first()
+    )  # a message sent already, or not due: outbound_send will leave it, no need to wait
     sender = {"sms": settings.TWILIO_SMS_FROM, "whatsapp": settings.TWILIO_WHATSAPP_FROM}.get(channel)
     if not sender:
         return 0
@@ -152,8 +158,9 @@ def _whatsapp_window_open(message: OutboundMessage, now) -> bool:
 
 def _send_by_sms_instead(message: OutboundMessage) -> OutboundMessage:
     """Outside WhatsApp's 24 hours and without a template: the same words by SMS to the same
-    phone (its own opt-out is checked when it is sent)."""
-    if message.body:
+    phone (its own opt-out is checked when it is sent). Never a receipt: the person chose
+    WhatsApp, perhaps because others read their texts; the web page showed them the number."""
+    if message.body and not message.sensitive:
         outbound_queue(
             channel="sms",
             to=message.to.removeprefix("whatsapp:"),
@@ -165,7 +172,8 @@ def _send_by_sms_instead(message: OutboundMessage) -> OutboundMessage:
         )
     message.status = OutboundMessage.Status.FAILED
     message.error_code = WHATSAPP_OUTSIDE_WINDOW
-    message.last_error = "outside WhatsApp's 24 hours: sent by SMS" if message.body else "outside WhatsApp's 24 hours"
+    by_sms = message.body and not message.sensitive
+    message.last_error = "outside WhatsApp's 24 hours: sent by SMS" if by_sms else "outside WhatsApp's 24 hours"
     message.body = ""
     message.save(update_fields=["status", "error_code", "last_error", "body"])
     return message
@@ -405,12 +413,14 @@ def conversations_purge_idle(*, now=None) -> int:
     cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_CONVERSATION_DAYS)
     deleted, _rows = Conversation.objects.filter(last_activity_at__lt=cutoff).delete()
     old = InboundMessage.objects.filter(received_at__lt=cutoff, processed_at__isnull=False)
-    for media in old.exclude(channel="email").values_list("media", flat=True).iterator():
+    for media in old.values_list("media", flat=True).iterator():
         # Files of a conversation left unfinished are still at Twilio: they go too (a file already
-        # fetched and deleted answers 404, which is fine).
+        # fetched and deleted answers 404, which is fine); an email's files kept here go as well.
         for item in json.loads(media or "[]"):
             if item.get("url"):
                 enqueue_on_commit(media_delete_task, item["url"])
+            if item.get("file"):
+                encrypted_file_delete(item["file"])
     old.delete()
     return deleted
 
@@ -470,7 +480,7 @@ def email_inbound_receive(
     message, created = inbound_receive(
         channel="email", provider_id=provider_id, from_address=from_address, body=body, media=media
     )
-    if not created:
+    if not created or message.keyword:  # a repeat, or a one-word STOP: no flow will read the files
         for item in media:
             encrypted_file_delete(item["file"])
     return message, created

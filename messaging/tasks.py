@@ -11,7 +11,7 @@ from messaging.services import (
 from messaging.transports import TransportError, media_delete
 
 
-@shared_task(bind=True, max_retries=None)
+@shared_task(bind=True, max_retries=30)  # then beat's resend takes over
 def outbound_send_task(self, message_id: int) -> None:
     wait = outbound_sender_wait(message_id=message_id)
     if wait:

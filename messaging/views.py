@@ -1,3 +1,4 @@
+import logging
 import re
 from functools import wraps
 
@@ -8,6 +9,8 @@ from django.views.decorators.http import require_POST
 
 from messaging.services import email_inbound_receive, email_tracking_apply, inbound_receive, outbound_status_update
 from messaging.twilio import twilio_signature_valid
+
+logger = logging.getLogger(__name__)
 
 
 def twilio_webhook(view):
@@ -75,22 +78,44 @@ def twilio_sms(request: HttpRequest) -> HttpResponse:
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 
+AUTOMATIC_SENDERS = ("mailer-daemon@", "postmaster@", "noreply@", "no-reply@")
+
+
 def anymail_inbound(sender, event, esp_name, **kwargs) -> None:
     """django-anymail's inbound signal (its view checked the webhook secret). Kept short: an
     exception here is a 500 and the provider sends the email again, which is stored once."""
     message = event.message
-    if message is None or message.from_email is None:
+    if message is None:
+        return
+    try:
+        address = message.from_email.addr_spec if message.from_email else ""
+    except Exception:  # "undisclosed-recipients:;" and other addresses nobody can answer
+        address = ""
+    automatic = (message.get("Auto-Submitted", "no") or "no").lower() != "no" or (
+        message.get("Precedence", "") or ""
+    ).lower() in {"bulk", "junk", "list", "auto_reply"}
+    if not address or automatic or address.lower().startswith(AUTOMATIC_SENDERS):
+        logger.info("inbound email not taken: %s", "automatic" if address else "no sender")
         return
     attachments = [
-        (part.get_filename() or "", part.get_content_type(), part.get_content_bytes()) for part in message.attachments
+        (part.get_filename() or "", part.get_content_type(), part.get_content_bytes())
+        for part in [*message.attachments, *message.inlines]  # phones send photos inline
     ]
     email_inbound_receive(
         message_id=message.get("Message-ID", "") or "",
-        from_address=message.from_email.addr_spec,
-        subject=message.subject or "",
-        text=message.text or strip_tags(message.html or ""),
+        from_address=address[:320],
+        subject=_decoded(lambda: message.subject),
+        text=_decoded(lambda: message.text) or strip_tags(_decoded(lambda: message.html)),
         attachments=attachments,
     )
+
+
+def _decoded(read) -> str:
+    """A header or body part as text; an unknown charset gives replacement marks, not a 500."""
+    try:
+        return read() or ""
+    except (LookupError, UnicodeError):
+        return ""
 
 
 def anymail_tracking(sender, event, esp_name, **kwargs) -> None:

@@ -39,4 +39,8 @@ class RequestSizeGuardMiddleware:
         if length > settings.ATTACHMENT_MAX_TOTAL_BYTES + 1024 * 1024:
             html = render_to_string("413.html", request=request)
             return HttpResponse(html, status=413)
+        if request.path_info.startswith("/anymail/") and length:
+            # An email provider posts a whole message (photos included) as JSON or MIME: read it
+            # here, within the bound above, rather than against Django's 2.5 MB form-data cap.
+            request._body = request.read(length)
         return self.get_response(request)

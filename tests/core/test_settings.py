@@ -109,3 +109,11 @@ def test_production_twilio_needs_its_credentials_and_an_https_base_url():
         **twilio,
     )
     assert accepted.returncode == 0, accepted.stderr
+
+
+def test_an_email_provider_without_a_webhook_secret_is_refused():
+    provider = {**PRODUCTION_SECRETS, "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend"}
+    refused = manage("check", DEBUG="0", **provider)
+    assert refused.returncode != 0 and "ANYMAIL_WEBHOOK_SECRET" in refused.stderr
+    accepted = manage("check", DEBUG="0", ANYMAIL_WEBHOOK_SECRET="voces:s3cret", **provider)
+    assert accepted.returncode == 0, accepted.stderr

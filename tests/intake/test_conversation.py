@@ -455,3 +455,23 @@ def test_files_of_a_conversation_left_unfinished_are_deleted_from_twilio_with_it
         conversations_purge_idle(now=later)
     assert ("DELETE", media_path(7)) in [(method, path) for method, path, _c in twilio_media.media_requests]
     assert not InboundMessage.objects.exists() and not Conversation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_media_task_run_again_attaches_nothing_twice(client, twilio_media):
+    from intake.models import Attachment
+    from intake.services import complaint_media_attach
+    from tests.files import jpeg_with_gps
+
+    def jpeg_bytes():
+        return jpeg_with_gps().read()
+
+    for message in ["Hola", "1", "algo pasó", "listo", "ayer", "Houston, TX", "3", "no", "0", "2", "1"]:
+        text(client, message)
+    complaint = Complaint.objects.get()
+    twilio_media.media[media_path(9)] = jpeg_bytes()
+    url = twilio_media.url + media_path(9)
+    complaint_media_attach(complaint_id=complaint.pk, url=url)
+    twilio_media.media[media_path(9)] = jpeg_bytes()  # its delete at Twilio had failed: fetched again
+    complaint_media_attach(complaint_id=complaint.pk, url=url)
+    assert Attachment.objects.filter(complaint=complaint).count() == 1

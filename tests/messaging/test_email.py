@@ -123,3 +123,50 @@ def test_the_email_webhook_refuses_a_request_without_the_secret(client, settings
     response = client.post("/anymail/postmark/inbound/", data="{}", content_type="application/json")
     assert response.status_code in (400, 401, 403)
     assert not InboundMessage.objects.exists()
+
+
+def test_photos_sent_inline_are_kept_and_automatic_mail_is_not_filed():
+    message = AnymailInboundMessage.construct(
+        from_email="maria@example.org", to="quejas@voces.example.org", text="Hola, les mando la foto.",
+        headers=[("Message-ID", "<inline@example.org>")],
+    )  # fmt: skip
+    part = AnymailInboundMessage.construct_attachment("image/jpeg", photo_with_location(), filename="f.jpg")
+    part.replace_header("Content-Disposition", 'inline; filename="f.jpg"')
+    part.add_header("Content-ID", "<photo1>")
+    message.attach(part)
+    assert message.inlines and not message.attachments
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        inbound.send(sender=None, event=AnymailInboundEvent(message=message, event_type="inbound"), esp_name="Test")
+    assert Attachment.objects.filter(complaint=Complaint.objects.get()).count() == 1
+    receive("I am out of the office.", message_id="<auto@example.org>", sender="mailer-daemon@example.org")
+    assert Complaint.objects.count() == 1
+
+
+def test_an_email_nobody_can_answer_is_not_a_500():
+    message = AnymailInboundMessage.construct(to="quejas@voces.example.org", text="hola")
+    message.replace_header("From", "undisclosed-recipients:;") if message["From"] else message.add_header(
+        "From", "undisclosed-recipients:;"
+    )
+    inbound.send(sender=None, event=AnymailInboundEvent(message=message, event_type="inbound"), esp_name="Test")
+    assert not Complaint.objects.exists()
+
+
+def test_a_large_email_from_the_provider_is_read_not_refused(client, settings):
+    import base64
+    import json
+
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": ["voces:s3cret"]}
+    photo = base64.b64encode(b"\xff\xd8\xff\xe0" + b"\x00" * 700_000).decode()
+    payload = {
+        "FromFull": {"Email": "maria@example.org", "Name": ""}, "To": "quejas@voces.example.org",
+        "ToFull": [{"Email": "quejas@voces.example.org", "Name": ""}], "Subject": "Ayuda",
+        "TextBody": "Hola, entraron a mi casa.", "Headers": [{"Name": "Message-ID", "Value": "<big@example.org>"}],
+        "Attachments": [{"Name": "f.jpg", "Content": photo, "ContentType": "image/jpeg", "ContentLength": 700004}],
+    }  # fmt: skip
+    auth = "Basic " + base64.b64encode(b"voces:s3cret").decode()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            "/anymail/postmark/inbound/", json.dumps(payload), content_type="application/json", HTTP_AUTHORIZATION=auth
+        )
+    assert response.status_code == 200
+    assert Complaint.objects.get().channel == "email"

@@ -214,3 +214,10 @@ def test_a_sending_number_keeps_to_its_messages_per_second(twilio, settings, red
     second = outbound_queue(channel="sms", to="+17135550102", body="b", purpose="test")
     waits = [outbound_sender_wait(message_id=first.pk), outbound_sender_wait(message_id=second.pk)]
     assert waits[0] == 0 and 1 <= waits[1] < 2
+
+
+def test_a_receipt_for_whatsapp_outside_the_24_hours_is_never_sent_by_sms(twilio):
+    message = send(channel="whatsapp", to="whatsapp:+17135550101", body="Voces: 4821 5530 1968 2207", sensitive=True)
+    assert message.status == "failed" and message.error_code == 63016 and not message.body
+    assert not OutboundMessage.objects.filter(channel="sms").exists()
+    assert twilio.requests == []
