@@ -23,7 +23,6 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 SENDING_STALE = timedelta(minutes=10)
 WHATSAPP_WINDOW = timedelta(hours=24)
-MAX_MESSAGES_PER_MINUTE = 20
 
 
 def opt_out_record(*, channel: str, address: str, keyword: str = "") -> OptOut:
@@ -358,16 +357,10 @@ def _converse(conversation: Conversation, message: InboundMessage) -> None:
     )
     turn = flow.step(state, message.body, context)
     replies = [*turn.replies, *(flow.act(turn, context) if turn.action else [])]
-    recent = InboundMessage.objects.filter(
-        channel=conversation.channel,
-        from_index=message.from_index,
-        received_at__gte=message.received_at - timedelta(minutes=1),
-        received_at__lte=message.received_at,
-    ).count()
-    if recent > MAX_MESSAGES_PER_MINUTE and not any(reply.sensitive for reply in replies):
-        # Faster than anyone types: every message is still read and kept, but answering each
-        # would flood the phone (and cost) in return. A receipt is always sent.
-        logger.info("conversation %s: a flood of %s messages a minute, replies held back", conversation.pk, recent)
+    if _flooding(conversation, message, replies):
+        # Every message is still read and kept, but answering each would flood the phone (and
+        # cost) in return, or, for email, send our replies to whoever a forged sender names.
+        logger.info("conversation %s: a flood from one sender, replies held back", conversation.pk)
         replies = []
     for reply in replies:
         outbound_queue(
@@ -386,6 +379,21 @@ def _converse(conversation: Conversation, message: InboundMessage) -> None:
     if turn.action and turn.action[0] == "status":
         message.body = ""  # a receipt is never kept next to the phone that asked
     message.save(update_fields=["processed_at", "body"])
+
+
+def _flooding(conversation: Conversation, message: InboundMessage, replies: list) -> bool:
+    """More than anyone writes: 20 texts a minute (a receipt is still sent), or 5 emails an hour
+    from one address (nothing more is sent to it that hour, receipts included)."""
+    window, most = (timedelta(hours=1), 5) if conversation.channel == "email" else (timedelta(minutes=1), 20)
+    if conversation.channel != "email" and any(reply.sensitive for reply in replies):
+        return False
+    recent = InboundMessage.objects.filter(
+        channel=conversation.channel,
+        from_index=message.from_index,
+        received_at__gte=message.received_at - window,
+        received_at__lte=message.received_at,
+    ).count()
+    return recent > most
 
 
 def inbound_process_stale(*, older_than_seconds: int = 60) -> int:

@@ -170,3 +170,10 @@ def test_a_large_email_from_the_provider_is_read_not_refused(client, settings):
         )
     assert response.status_code == 200
     assert Complaint.objects.get().channel == "email"
+
+
+def test_many_emails_from_one_address_are_filed_but_not_all_answered():
+    for n in range(8):
+        receive(f"Hola, mensaje {n}: entraron a mi casa.", message_id=f"<many{n}@example.org>")
+    assert Complaint.objects.count() == 8  # nothing lost
+    assert len(mail.outbox) == 5  # a forged sender cannot turn us into a mailer against its victim
