@@ -1,0 +1,151 @@
+"""Community surveys: a survey is published in versions, and every response keeps the version it
+answered, so a change never rewrites what people said. Free-text answers are encrypted; the
+structured ones stay queryable for results."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from core.fields import I18nCharField, I18nTextField
+from privacy.fields import EncryptedTextField
+
+
+class Survey(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    class Audience(models.TextChoices):
+        PUBLIC = "public", _("Anyone")
+        INVITED = "invited", _("Invited organizations")
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = I18nCharField(max_length=300)
+    description = I18nTextField(blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
+    audience = models.CharField(max_length=8, choices=Audience.choices, default=Audience.PUBLIC)
+    organizations = models.ManyToManyField(Organization, blank=True, related_name="surveys")
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def current_version(self) -> "SurveyVersion | None":
+        return self.versions.filter(published_at__isnull=False).order_by("-number").first()
+
+
+class SurveyVersion(models.Model):
+    """The questions of a survey as published once; a draft version is the one being edited."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["survey", "number"], name="survey_version_unique_number")]
+        ordering = ["survey", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.survey.slug} v{self.number}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("One choice")
+        MULTIPLE = "multiple", _("Several choices")
+        YES_NO = "yes_no", _("Yes or no")
+        SCALE = "scale", _("Scale from 1 to 5")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        NOTE = "note", _("Text to read (no answer)")
+
+    version = models.ForeignKey(SurveyVersion, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField()
+    section = models.PositiveIntegerField(default=1)  # one section per page on the web
+    name = models.SlugField(max_length=64)  # XLSForm's "name": stable across versions
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    required = models.BooleanField(default=False)
+    label = I18nTextField()
+    hint = I18nTextField(blank=True)
+    min_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    max_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # Shown only when an earlier answer matches: {"question": name, "value": value}
+    show_if = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "name"], name="question_unique_name")]
+        ordering = ["version", "position"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveIntegerField()
+    value = models.SlugField(max_length=64)
+    label = I18nCharField(max_length=300)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["question", "value"], name="choice_unique_value")]
+        ordering = ["question", "position"]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Response(models.Model):
+    class Channel(models.TextChoices):
+        WEB = "web", _("Website")
+        SMS = "sms", _("Text message")
+        API = "api", _("Partner organization")
+        PAPER = "paper", _("Paper form")
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    version = models.ForeignKey(SurveyVersion, on_delete=models.PROTECT, related_name="responses")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT)
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # When someone else enters the answers (an interview, a paper form): the respondent agreed.
+    respondent_consent_at = models.DateTimeField(null=True, blank=True)
+    # One submission once: a web double click, an SMS retry, the same paper row uploaded twice.
+    submission_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.survey.slug} response {self.pk}"
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    choice = models.CharField(max_length=64, blank=True)  # single, yes/no, scale
+    choices = models.JSONField(default=list, blank=True)  # multiple
+    number = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    date = models.DateField(null=True, blank=True)
+    text = EncryptedTextField(blank=True)  # short and long text: people's own words
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["response", "question"], name="answer_unique_question")]
+
+    def __str__(self) -> str:
+        return f"{self.response_id} {self.question_id}"
