@@ -24,6 +24,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("core.urls")),
     path("", include("intake.urls")),
+    path("", include("surveys.urls")),
+    path("", include("accounts.urls")),
     prefix_default_language=True,
 )
 

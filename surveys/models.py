@@ -2,6 +2,8 @@
 answered, so a change never rewrites what people said. Free-text answers are encrypted; the
 structured ones stay queryable for results."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from core.fields import I18nCharField, I18nTextField
-from privacy.fields import EncryptedTextField
+from privacy.fields import EncryptedFileRefField, EncryptedTextField
 
 
 class Survey(models.Model):
@@ -25,6 +27,10 @@ class Survey(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title = I18nCharField(max_length=300)
     description = I18nTextField(blank=True)
+    # A consultation opens with a document (a draft protocol, say) that its questions ask about.
+    document = I18nTextField(blank=True)
+    # Texting this word starts the survey over SMS ("CAMARAS"); upper case, unique when set.
+    keyword = models.CharField(max_length=20, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
     audience = models.CharField(max_length=8, choices=Audience.choices, default=Audience.PUBLIC)
     organizations = models.ManyToManyField(Organization, blank=True, related_name="surveys")
@@ -34,6 +40,13 @@ class Survey(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["keyword"], condition=~models.Q(keyword=""), name="survey_unique_keyword"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.slug
@@ -48,6 +61,8 @@ class SurveyVersion(models.Model):
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
+    # Titles of the sections (pages), {"1": {language: title}}; a section without one has none.
+    sections = models.JSONField(default=dict, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -110,6 +125,81 @@ class Choice(models.Model):
         return self.value
 
 
+class Invitation(models.Model):
+    """A link (and an SMS code) an organisation sends to the people it serves: their answers
+    count as that organisation's, though they answer on their own."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="survey_invitations")
+    code = models.CharField(max_length=12, unique=True)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Batch(models.Model):
+    """A CSV or XLSX file of paper answers: checked row by row first, then imported whole (or
+    only its valid rows, if the person chooses), in one transaction."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        IMPORTING = "importing", _("Importing")
+        IMPORTED = "imported", _("Imported")
+        DISCARDED = "discarded", _("Discarded")
+        FAILED = "failed", _("Could not be read")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="batches")
+    version = models.ForeignKey(SurveyVersion, on_delete=models.PROTECT, related_name="batches")
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=255)
+    file = EncryptedFileRefField(blank=True)  # deleted once imported or discarded
+    sha256 = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_valid = models.PositiveIntegerField(default=0)
+    rows_imported = models.PositiveIntegerField(default=0)
+    rows_already = models.PositiveIntegerField(default=0)  # imported before, from an earlier upload
+    # Every problem found, as [row, column, code]: no cell value, so no answer leaks into it.
+    problems = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+
+class ResponseDraft(models.Model):
+    """A web response between pages: encrypted answers, found by a hash of the token in its URL."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    token_index = models.CharField(max_length=64, unique=True)
+    version = models.ForeignKey(SurveyVersion, on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    answers = EncryptedTextField(default="{}")
+    invitation = models.ForeignKey(Invitation, null=True, blank=True, on_delete=models.SET_NULL)
+    # An interview entered by an organisation's member, with the respondent's consent.
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    field_office = models.CharField(max_length=8, blank=True)
+    response = models.OneToOneField("Response", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"survey draft {self.id}"
+
+
 class Response(models.Model):
     class Channel(models.TextChoices):
         WEB = "web", _("Website")
@@ -127,6 +217,10 @@ class Response(models.Model):
     )
     # When someone else enters the answers (an interview, a paper form): the respondent agreed.
     respondent_consent_at = models.DateTimeField(null=True, blank=True)
+    # The ICE area of responsibility the answers are about (its code), for results by office.
+    field_office = models.CharField(max_length=8, blank=True, db_index=True)
+    invitation = models.ForeignKey(Invitation, null=True, blank=True, on_delete=models.SET_NULL)
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses")
     # One submission once: a web double click, an SMS retry, the same paper row uploaded twice.
     submission_key = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -19,7 +19,9 @@ def survey_draft_version(*, survey: Survey) -> SurveyVersion:
         latest = SurveyVersion.objects.select_for_update().filter(survey=survey).order_by("-number").first()
         if latest is not None and not latest.is_published:
             return latest
-        draft = SurveyVersion.objects.create(survey=survey, number=(latest.number + 1) if latest else 1)
+        draft = SurveyVersion.objects.create(
+            survey=survey, number=(latest.number + 1) if latest else 1, sections=latest.sections if latest else {}
+        )
         if latest is not None:
             _copy_questions(latest, draft)
         return draft
@@ -33,6 +35,33 @@ def _copy_questions(source: SurveyVersion, target: SurveyVersion) -> None:
         Choice.objects.bulk_create(
             [Choice(question=question, position=c.position, value=c.value, label=c.label) for c in choices]
         )
+
+
+def survey_define(*, slug: str, definition: dict, created_by=None) -> Survey:
+    """A new survey from a definition (the seeded survey, an XLSForm): its title, description,
+    document and keyword, and a draft version holding its questions. A definition is
+    {"title": {lang: text}, "description": {...}, "document": {...}, "keyword": "",
+     "sections": {"1": {lang: title}},
+     "questions": [{"name", "kind", "required", "label": {...}, "hint": {...}, "section",
+                    "min_value", "max_value", "show_if", "choices": [(value, {lang: label})]}]}."""
+    with transaction.atomic():
+        survey = Survey(
+            slug=slug,
+            title=definition["title"],
+            description=definition.get("description") or {},
+            document=definition.get("document") or {},
+            keyword=(definition.get("keyword") or "").upper(),
+            created_by=created_by,
+        )
+        survey.full_clean()
+        survey.save()
+        draft = survey_draft_version(survey=survey)
+        draft.sections = {str(number): titles for number, titles in (definition.get("sections") or {}).items()}
+        draft.save(update_fields=["sections"])
+        for question in definition["questions"]:
+            fields = {k: v for k, v in question.items() if k != "choices"}
+            question_add(version=draft, choices=[tuple(c) for c in question.get("choices") or ()], **fields)
+    return survey
 
 
 def survey_version_publish(*, version: SurveyVersion) -> SurveyVersion:
@@ -86,6 +115,8 @@ def response_submit(
     organization=None,
     collected_by=None,
     respondent_consented: bool = False,
+    field_office: str = "",
+    invitation=None,
 ) -> tuple[Response, bool]:
     """Check every answer against the version it answers and store the response once. Answers
     are keyed by question name; an answer to a question its show-if rule hides is dropped.
@@ -122,6 +153,8 @@ def response_submit(
                 collected_by=collected_by,
                 respondent_consent_at=timezone.now() if collected_by is not None else None,
                 submission_key=submission_key,
+                field_office=field_office,
+                invitation=invitation,
             )
             Answer.objects.bulk_create([_answer(response, question, value) for question, value in cleaned.values()])
     except IntegrityError:

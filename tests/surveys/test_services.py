@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def survey():
-    survey = Survey.objects.create(slug="body-cameras", title={"en": "Body cameras", "es": "Cámaras corporales"})
+    survey = Survey.objects.create(slug="cameras-test", title={"en": "Body cameras", "es": "Cámaras corporales"})
     draft = survey_draft_version(survey=survey)
     question_add(
         version=draft,
