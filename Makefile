@@ -35,6 +35,7 @@ compilemessages: gettext
 run: setup compilemessages
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo_surveys
 	VOCES_SMS_NUMBER="$${VOCES_SMS_NUMBER:-+1 555 010 0100}" VOCES_VOICE_NUMBER="$${VOCES_VOICE_NUMBER:-+1 555 010 0101}" \
 		$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -200,6 +200,8 @@ CELERY_BEAT_SCHEDULE = {
     "inbound-process-stale": {"task": "messaging.tasks.inbound_process_stale_task", "schedule": 60.0},
     "conversations-purge-idle": {"task": "messaging.tasks.conversations_purge_idle_task", "schedule": 3600.0},
     "drafts-purge-expired": {"task": "intake.tasks.drafts_purge_expired_task", "schedule": 15 * 60.0},
+    "survey-batches-resume": {"task": "surveys.tasks.batches_resume", "schedule": 60.0},
+    "survey-drafts-purge": {"task": "surveys.tasks.response_drafts_purge_task", "schedule": 15 * 60.0},
 }
 
 # Internationalisation
@@ -247,6 +249,12 @@ MEDIA_ROOT = VAR_DIR / "media"
 ATTACHMENT_MAX_FILE_BYTES = env_int("ATTACHMENT_MAX_FILE_MB", 25) * 1024 * 1024
 ATTACHMENT_MAX_TOTAL_BYTES = env_int("ATTACHMENT_MAX_TOTAL_MB", 100) * 1024 * 1024
 ATTACHMENT_MAX_IMAGE_PIXELS = env_int("ATTACHMENT_MAX_IMAGE_PIXELS", 50_000_000)
+# Paper batches (CSV/XLSX files of survey answers): the largest file (within the per-file upload
+# limit above) and number of rows, and how long a check or an import may stay unfinished before
+# beat's sweep hands it to a worker again (a worker holding it is never disturbed).
+SURVEY_BATCH_MAX_BYTES = env_int("SURVEY_BATCH_MAX_MB", 20) * 1024 * 1024
+SURVEY_BATCH_MAX_ROWS = env_int("SURVEY_BATCH_MAX_ROWS", 200_000)
+SURVEY_BATCH_STUCK_MINUTES = env_int("SURVEY_BATCH_STUCK_MINUTES", 5)
 FILE_UPLOAD_HANDLERS = [
     "privacy.uploads.SizeLimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
@@ -261,6 +269,8 @@ STATUS_LOOKUP_RATE_PER_CLIENT = env_str("STATUS_LOOKUP_RATE_PER_CLIENT", "30/h")
 STATUS_LOOKUP_RATE_PER_RECEIPT = env_str("STATUS_LOOKUP_RATE_PER_RECEIPT", "20/h")
 DRAFT_START_RATE_PER_CLIENT = env_str("DRAFT_START_RATE_PER_CLIENT", "30/h")
 UPLOAD_RATE_PER_CLIENT = env_str("UPLOAD_RATE_PER_CLIENT", "120/h")
+SURVEY_START_RATE_PER_CLIENT = env_str("SURVEY_START_RATE_PER_CLIENT", "30/h")
+SIGN_IN_RATE_PER_CLIENT = env_str("SIGN_IN_RATE_PER_CLIENT", "20/h")
 # How long the receipt page of a submitted web complaint can still be opened.
 RECEIPT_SHOWN_MINUTES = env_int("RECEIPT_SHOWN_MINUTES", 60)
 
@@ -387,6 +397,9 @@ QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.google.com/search?q=weat
 RETENTION_CONTACT_DAYS = env_int("RETENTION_CONTACT_DAYS", 365)
 RETENTION_CONVERSATION_DAYS = env_int("RETENTION_CONVERSATION_DAYS", 7)
 DRAFT_TTL_HOURS = env_int("DRAFT_TTL_HOURS", 24)
+SURVEY_DRAFT_TTL_HOURS = env_int("SURVEY_DRAFT_TTL_HOURS", 24)
+LOGIN_URL = "accounts:sign_in"
+LOGIN_REDIRECT_URL = "surveys:work"
 
 LOGGING = {
     "version": 1,

@@ -1,8 +1,8 @@
 import logging
 import re
 
-# A web draft's URL token opens its receipt page: keep it out of every log line.
-DRAFT_TOKEN = re.compile(r"(/complaint/)[A-Za-z0-9_-]{16,}")
+# A web draft's URL token opens its answers (a complaint's, a survey's): keep it out of every log line.
+DRAFT_TOKEN = re.compile(r"(/complaint/|/surveys/r/)[A-Za-z0-9_-]{16,}")
 
 
 class RedactSecrets(logging.Filter):

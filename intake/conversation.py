@@ -318,6 +318,11 @@ class ComplaintFlow:
             replies = [Reply(text) for text in STEPS[step].prompt(state)] if step in STEPS else []
         return Turn(state, replies, language=state.get("language") or settings.LANGUAGE_CODE)
 
+    def holds_work(self, state: dict) -> bool:
+        """Whether the person has told us anything yet: until then a survey's keyword may take
+        the conversation over (messaging.flows.flow_takes_over); after, the complaint stays."""
+        return bool(state.get("answers") or state.get("media"))
+
     def _next(self, state: dict, text: str, context: Context) -> Turn:
         step = state["step"]
         media = [item["url"] for item in context.media if item.get("url")]

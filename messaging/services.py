@@ -1,3 +1,4 @@
+import dataclasses
 import hashlib
 import json
 import logging
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from core.tasks import enqueue_on_commit
 from messaging.addresses import address_index
-from messaging.flows import Context, flow_get
+from messaging.flows import Context, flow_get, flow_starting, flow_takes_over
 from messaging.keywords import keyword_of, normalise
 from messaging.models import Conversation, InboundMessage, OptOut, OutboundMessage
 from messaging.transports import OPTED_OUT, WHATSAPP_OUTSIDE_WINDOW, TransportError, get_transport
@@ -281,6 +282,11 @@ def inbound_receive(
             )
             if keyword == "opt_out":
                 opt_out_record(channel=channel, address=from_address, keyword=normalise(body)[:32])
+                # A flow a message started (a survey) ends here, so that after START nothing of
+                # it is left; a complaint being written stays for the days conversations are kept.
+                Conversation.objects.filter(channel=channel, address_index=index).exclude(
+                    flow=settings.MESSAGING_FLOWS[channel]
+                ).delete()
             elif keyword == "opt_in":
                 opt_out_remove(channel=channel, address=from_address)
     except IntegrityError:
@@ -335,6 +341,7 @@ def inbound_process(*, channel: str, from_index: str) -> int:
             InboundMessage.objects.filter(pk=message.pk).update(processed_at=timezone.now(), keyword="error")
             conversation.refresh_from_db()
             conversation.state = "{}"
+            conversation.flow = settings.MESSAGING_FLOWS[channel]
         count += 1
     if conversation.state == "{}":
         conversation.delete()  # finished: nothing of it is kept
@@ -344,11 +351,16 @@ def inbound_process(*, channel: str, from_index: str) -> int:
 
 
 def _converse(conversation: Conversation, message: InboundMessage) -> None:
-    flow = flow_get(conversation.flow)
     state = json.loads(conversation.state or "{}") or None
+    idle = message.received_at - conversation.last_activity_at if state else None
+    starting = flow_starting(message.body, channel=conversation.channel)
+    if starting and flow_takes_over(conversation.flow, state, idle):
+        # A message that begins another flow (a survey's keyword): a new conversation in it.
+        conversation.flow, state, idle = starting, None, None
+    flow = flow_get(conversation.flow)
     context = Context(
         today=timezone.localdate(message.received_at),
-        idle=message.received_at - conversation.last_activity_at if state else None,
+        idle=idle,
         channel=conversation.channel,
         address=message.from_address,
         conversation_id=conversation.pk,
@@ -356,22 +368,32 @@ def _converse(conversation: Conversation, message: InboundMessage) -> None:
         media=tuple(json.loads(message.media or "[]")),
     )
     turn = flow.step(state, message.body, context)
-    replies = [*turn.replies, *(flow.act(turn, context) if turn.action else [])]
-    if _flooding(conversation, message, replies):
+    turns = [(conversation.flow, turn, [*turn.replies, *(flow.act(turn, context) if turn.action else [])])]
+    if turn.finished:
+        # Whatever comes next (even in this batch) goes to the channel's own flow.
+        default = settings.MESSAGING_FLOWS[conversation.channel]
+        if turn.hand_back and conversation.flow != default:
+            # The flow gives this message on (a STATUS sent during a survey): read afresh.
+            flow, context = flow_get(default), dataclasses.replace(context, idle=None)
+            turn = flow.step(None, message.body, context)
+            turns.append((default, turn, [*turn.replies, *(flow.act(turn, context) if turn.action else [])]))
+        conversation.flow = default
+    if _flooding(conversation, message, [reply for _name, _turn, replies in turns for reply in replies]):
         # Every message is still read and kept, but answering each would flood the phone (and
         # cost) in return, or, for email, send our replies to whoever a forged sender names.
         logger.info("conversation %s: a flood from one sender, replies held back", conversation.pk)
-        replies = []
-    for reply in replies:
-        outbound_queue(
-            channel=conversation.channel,
-            to=message.from_address,
-            body=reply.text,
-            language=turn.language,
-            purpose=f"conversation.{conversation.flow}",
-            sensitive=reply.sensitive,
-            subject=reply.subject,
-        )
+        turns = []
+    for name, answered, replies in turns:
+        for reply in replies:
+            outbound_queue(
+                channel=conversation.channel,
+                to=message.from_address,
+                body=reply.text,
+                language=answered.language,
+                purpose=f"conversation.{name}",
+                sensitive=reply.sensitive,
+                subject=reply.subject,
+            )
     conversation.state = "{}" if turn.finished else json.dumps(turn.state)
     conversation.language = turn.language
     conversation.last_activity_at = message.received_at

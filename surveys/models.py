@@ -5,6 +5,7 @@ structured ones stay queryable for results."""
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,13 +44,20 @@ class Survey(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["keyword"], condition=~models.Q(keyword=""), name="survey_unique_keyword"
-            )
+            models.UniqueConstraint(fields=["keyword"], condition=~models.Q(keyword=""), name="survey_unique_keyword")
         ]
 
     def __str__(self) -> str:
         return self.slug
+
+    def clean(self) -> None:
+        """A keyword people already send for something else (STOP, YES, HELP, a language) would
+        start the survey in their place: refused here, so in the admin and survey_define."""
+        from surveys.conversation import keyword_problem  # it reads this module
+
+        problem = keyword_problem(self.keyword)
+        if problem:
+            raise ValidationError({"keyword": problem})
 
     @property
     def current_version(self) -> "SurveyVersion | None":
@@ -243,3 +251,22 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id} {self.question_id}"
+
+
+class BatchRow(models.Model):
+    """A valid row of a batch waiting to be imported: its number in the file and a keyed hash of
+    its answers (never the answers), so the database can number identical rows (a window
+    function) and an import can tell a row uploaded before, without holding every row in memory.
+    Deleted when the batch is imported or discarded."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveIntegerField()  # the spreadsheet's row number (the header is row 1)
+    base = models.CharField(max_length=64)  # keyed hash of the form's own number, or of the row's content
+    from_form_id = models.BooleanField(default=False)
+    occurrence = models.PositiveIntegerField(default=1)  # among the rows of this file with the same base
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "number"], name="batch_row_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} row {self.number}"

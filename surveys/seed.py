@@ -42,7 +42,9 @@ def seed_definition(name: str = "body_cameras") -> dict:
                 "max_value": question.get("max_value"),
                 "label": text("questions", name_, "label"),
                 "hint": text("questions", name_, "hint"),
-                "choices": [(value, text("questions", name_, "choices", value)) for value in question.get("choices", [])],
+                "choices": [
+                    (value, text("questions", name_, "choices", value)) for value in question.get("choices", [])
+                ],
             }
         )
     return {

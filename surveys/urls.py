@@ -7,6 +7,7 @@ urlpatterns = [
     # The public: answer a survey, read a consultation's document, see results once closed.
     path("surveys/", views.index, name="index"),
     path("surveys/i/<str:code>/", views.invitation, name="invitation"),
+    path("surveys/i/<str:code>/document/", views.invitation_document, name="invitation_document"),
     path("surveys/r/<str:token>/done/", views.done, name="done"),
     path("surveys/r/<str:token>/<int:section>/", views.section, name="section"),
     path("surveys/<slug:slug>/", views.start, name="start"),

@@ -115,3 +115,18 @@ def fresh_field_offices():
     field_offices_forget()
     yield
     field_offices_forget()
+
+
+@pytest.fixture
+def body_cameras(db):
+    """The seeded survey "Body cameras and your community" (migration surveys 0003), seeded
+    again when a transactional test flushed it."""
+    import importlib
+
+    from django.apps import apps
+
+    from surveys.models import Survey
+
+    if not Survey.objects.filter(slug="body-cameras").exists():
+        importlib.import_module("surveys.migrations.0003_seed_body_cameras").seed(apps, None)
+    return Survey.objects.get(slug="body-cameras")

@@ -40,3 +40,4 @@ def seed_data(transactional_db):
     if not FieldOffice.objects.exists():
         importlib.import_module("intake.migrations.0002_load_field_offices").load(apps, None)
     importlib.import_module("accounts.migrations.0002_roles").create_roles(apps, None)
+    importlib.import_module("surveys.migrations.0003_seed_body_cameras").seed(apps, None)

@@ -137,3 +137,56 @@ def test_a_show_if_rule_naming_no_question_cannot_be_published(survey):
                  show_if={"question": "nothing", "value": "yes"})  # fmt: skip
     with pytest.raises(ApplicationError):
         survey_version_publish(version=draft)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"question": "later", "value": "yes"},  # a question after it
+        {"question": "open_text", "value": "x"},  # not a choice question
+        {"question": "contact", "value": "maybe"},  # not one of its answers
+    ],
+)
+def test_a_version_with_a_broken_show_if_rule_is_not_published(rule):
+    survey = Survey.objects.create(slug="rules", title={"en": "Rules"})
+    draft = survey_draft_version(survey=survey)
+    question_add(version=draft, name="contact", kind=Question.Kind.YES_NO, label={"en": "Met agents?"})
+    question_add(version=draft, name="open_text", kind=Question.Kind.SHORT_TEXT, label={"en": "Say"})
+    question_add(version=draft, name="follow", kind=Question.Kind.YES_NO, show_if=rule, label={"en": "Then?"})
+    question_add(version=draft, name="later", kind=Question.Kind.YES_NO, label={"en": "Later"})
+    with pytest.raises(ApplicationError) as refused:
+        survey_version_publish(version=draft)
+    assert refused.value.code == "show_if"
+    assert not draft.is_published
+
+
+def test_a_choice_question_without_choices_is_not_published():
+    survey = Survey.objects.create(slug="no-choices", title={"en": "Choices"})
+    draft = survey_draft_version(survey=survey)
+    question_add(
+        version=draft,
+        name="where",
+        kind=Question.Kind.SINGLE,
+        label={"en": "Where?"},
+        choices=[("home", {"en": "Home"})],
+    )
+    with pytest.raises(ApplicationError) as refused:
+        survey_version_publish(version=draft)
+    assert refused.value.code == "choices"
+
+
+def test_a_follow_up_on_a_page_before_its_question_is_not_published():
+    survey = Survey.objects.create(slug="pages", title={"en": "Pages"})
+    draft = survey_draft_version(survey=survey)
+    question_add(version=draft, name="contact", kind=Question.Kind.YES_NO, section=2, label={"en": "Met agents?"})
+    question_add(
+        version=draft,
+        name="follow",
+        kind=Question.Kind.YES_NO,
+        section=1,
+        show_if={"question": "contact", "value": "yes"},
+        label={"en": "Then?"},
+    )
+    with pytest.raises(ApplicationError) as refused:
+        survey_version_publish(version=draft)
+    assert refused.value.code == "show_if"
