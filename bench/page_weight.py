@@ -76,6 +76,13 @@ def measure(base: str) -> list[dict]:
         draft_base = draft_path.rsplit("/", 2)[0]
         for step in ("about", "what", "officers", "people", "story", "contact"):
             results.append(page_weight(base, f"{draft_base}/{step}/", "form", cookie=f"csrftoken={token}"))
+        # The seeded survey: its list, start page and each of its pages.
+        results.append(page_weight(base, f"/{language}/surveys/", "page"))
+        results.append(page_weight(base, f"/{language}/surveys/body-cameras/", "form"))
+        _status, _raw, started = fetch(base, f"/{language}/surveys/body-cameras/", "POST", form, f"csrftoken={token}")
+        survey_base = urllib.parse.urlsplit(started["location"]).path.rsplit("/", 2)[0]
+        for section in range(1, 6):
+            results.append(page_weight(base, f"{survey_base}/{section}/", "form", cookie=f"csrftoken={token}"))
     return results
 
 

@@ -413,8 +413,8 @@ class SurveyVersionForm(forms.ModelForm):
 
 
 class PublishedFilter(admin.SimpleListFilter):
-    title = _("state")
-    parameter_name = "state"
+    title = _("Published or draft")
+    parameter_name = "published"
 
     def lookups(self, request, model_admin):
         return [("draft", _("Draft")), ("published", _("Published"))]

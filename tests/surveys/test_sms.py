@@ -192,16 +192,16 @@ def test_a_wrong_answer_gets_a_short_correction_and_the_same_question(answers, w
 
 def test_an_answer_needed_cannot_be_skipped_but_others_can():
     turn = walk("0")
-    assert texts(turn)[0] == "This question needs an answer." and turn.state["at"] == "contact"
+    assert texts(turn)[0] == es(sms.NEEDED) and turn.state["at"] == "contact"
     turn = walk("2", "0")
     assert "worries" not in turn.state["answers"] and turn.state["at"] == "kids"
-    assert "Send 0 to skip." in texts(walk("2"))[0]
+    assert es(sms.SKIP_WITH_0) in texts(walk("2"))[0]
 
 
 def test_zero_is_an_answer_where_zero_is_allowed_and_skip_words_skip():
     turn = walk("2", "0", "0")
     assert turn.state["answers"]["kids"] == "0" and turn.state["at"] == "safe"
-    assert "Send SKIP to skip." in texts(walk("2", "0"))[0]
+    assert es(sms.SKIP_WITH_WORD) in texts(walk("2", "0"))[0]
     turn = walk("2", "0", "saltar")
     assert "kids" not in turn.state["answers"] and turn.state["at"] == "safe"
 
@@ -209,13 +209,13 @@ def test_zero_is_an_answer_where_zero_is_allowed_and_skip_words_skip():
 def test_numbers_are_read_in_any_script_and_within_bounds():
     assert walk("2", "0", "٣").state["answers"]["kids"] == "3"
     assert walk("2", "0", "0", "3", "0", "34 años").state["answers"]["age"] == "34"
-    assert "Send a number from 14 to 110." in texts(walk("2", "0", "0", "3", "0"))[0]
+    assert es(sms.NUMBER_BETWEEN) % {"low": "14", "high": "110"} in texts(walk("2", "0", "0", "3", "0"))[0]
 
 
 def test_the_scale_takes_1_to_5_and_shows_its_hint():
     turn = walk("2", "0", "0")
     assert "1 not safe, 5 very safe" in texts(turn)[0]
-    assert "Send a number from 1 to 5." in texts(turn)[0]
+    assert es(sms.NUMBER_BETWEEN) % {"low": "1", "high": "5"} in texts(turn)[0]
     assert walk("2", "0", "0", "4").state["answers"]["safe"] == "4"
 
 
