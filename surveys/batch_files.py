@@ -25,7 +25,9 @@ OPTIONAL_COLUMNS = ("language", "field_office", "form_id")
 FORM_ID_MAX = 64
 # What an .xlsx may hold once unpacked: its parts are read in full (shared strings), so a small
 # file that unpacks into gigabytes is refused before it is opened.
-XLSX_MAX_UNPACKED = 400 * 1024 * 1024
+XLSX_MAX_UNPACKED = 100 * 1024 * 1024
+# openpyxl holds every shared string in memory (about 60 bytes each beyond its text).
+XLSX_MAX_SHARED_STRINGS = 20 * 1024 * 1024
 
 YES = {"yes", "y", "sí", "si", "s", "oui", "wi", "sim", "да", "da", "có", "co", "是", "نعم", "ਹਾਂ", "true"}
 NO = {"no", "n", "non", "não", "nao", "нет", "net", "không", "khong", "否", "不", "لا", "ਨਹੀਂ", "false"}
@@ -128,7 +130,9 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
     import openpyxl
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if sum(item.file_size for item in archive.infolist()) > XLSX_MAX_UNPACKED:
+        items = archive.infolist()
+        shared = sum(item.file_size for item in items if item.filename.lower().endswith("sharedstrings.xml"))
+        if sum(item.file_size for item in items) > XLSX_MAX_UNPACKED or shared > XLSX_MAX_SHARED_STRINGS:
             raise FileUnreadable("unreadable")
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
@@ -236,6 +240,16 @@ class CellReader:
 
 def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
+
+
+COPY_SUFFIX = re.compile(r"(\s*\(\d+\)|\s*-\s*copy|\s+copy|\s*-\s*copia|\s+copia)+$", re.IGNORECASE)
+
+
+def file_lineage(file_name: str) -> str:
+    """A file and its corrected copies share a name: "forty.csv", "Forty (2).CSV" and
+    "forty - Copy.xlsx" are one lineage, "week2.csv" another."""
+    stem = file_name.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return COPY_SUFFIX.sub("", " ".join(stem.split())).casefold()
 
 
 def canonical(value) -> str:

@@ -357,12 +357,14 @@ def _value_counts(question: ResultQuestion, grouped: dict) -> tuple[int, dict[st
     return sum(slot["one"].values()), counts
 
 
-def _median(frequencies: dict) -> Decimal | None:
-    """The median of values given with their counts (a GROUP BY's rows)."""
+def _median(frequencies: dict, *, lower: bool = False) -> Decimal | None:
+    """The median of values given with their counts (a GROUP BY's rows). `lower`: the lower
+    middle value, always one somebody gave (the mean of two middle values would tell that
+    exactly half the people answered below it)."""
     count = sum(frequencies.values())
     if not count:
         return None
-    wanted = [(count - 1) // 2, count // 2]
+    wanted = [(count - 1) // 2, (count - 1) // 2 if lower else count // 2]
     found, seen = [], 0
     for value in sorted(frequencies):
         n = frequencies[value]
@@ -569,7 +571,7 @@ def _export_value(answer: Answer):
 def public_results_compute(survey: Survey) -> dict:
     """The public numbers of a survey: the total of people and, per choice question and number
     question, its row with "no answer" (adding up to the total), after small-count suppression
-    (privacy.suppression). Numbers get a count and, when 11 or more, a median. Dates and free text
+    (privacy.suppression). Numbers get a count and, when 22 or more, the lower median. Dates and free text
     are never public. Percentages are of the total, and only next to a shown count."""
     questions = results_questions(survey)
     responses = Response.objects.filter(survey=survey)
@@ -582,7 +584,7 @@ def public_results_compute(survey: Survey) -> dict:
         if question.kind == Question.Kind.NUMBER:
             frequencies = grouped.get((question.name, question.kind), {}).get("numbers", {})
             answered, counts, kind = sum(frequencies.values()), {}, suppression.COUNT
-            medians[question.name] = _median(frequencies)
+            medians[question.name] = _median(frequencies, lower=True)
         else:
             answered, counts = _value_counts(question, grouped)
             kind = suppression.MANY if question.kind == Question.Kind.MULTIPLE else suppression.ONE
@@ -614,7 +616,9 @@ def public_results_compute(survey: Survey) -> dict:
         if question.kind == Question.Kind.NUMBER:
             count = result.value(("answered", question.name))
             entry["answered"] = cell(("answered", question.name))
-            entry["median"] = medians[question.name] if count is not None and count > suppression.THRESHOLD else None
+            # Shown only when either half of the answers holds more than 10 people.
+            halves_large = count is not None and count > 2 * suppression.THRESHOLD + 1
+            entry["median"] = medians[question.name] if halves_large else None
         else:
             labels = dict(question.choices)
             entry["rows"] = [

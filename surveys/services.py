@@ -6,7 +6,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
 from django.conf import settings
@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 
 from core.errors import ApplicationError
 from core.tasks import enqueue_on_commit
-from privacy.crypto import DecryptionError, blind_index
+from privacy.crypto import blind_index
 from privacy.files import encrypted_file_delete, encrypted_file_read, encrypted_file_store
 from surveys import batch_files
 from surveys.models import (
@@ -346,12 +346,13 @@ def _clean(question: Question, raw) -> tuple[object, str]:
     if kind == Question.Kind.NUMBER:
         try:
             number = Decimal(str(raw).strip())
-        except InvalidOperation:
+            # Answer.number holds ten digits before the point and two after; the exponent is
+            # looked at before any arithmetic, which 1e1000000 would overflow.
+            if not number.is_finite() or number.adjusted() >= 10 or abs(number) >= NUMBER_LIMIT:
+                return None, "number"
+            number = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        except ArithmeticError:  # InvalidOperation, Overflow and the like
             return None, "number"
-        # Answer.number holds ten digits before the point and two after.
-        if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
-            return None, "number"
-        number = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         if (question.min_value is not None and number < question.min_value) or (
             question.max_value is not None and number > question.max_value
         ):
@@ -607,6 +608,10 @@ class _BatchRowChecker:
         self.languages = {code for code, _name in settings.LANGUAGES}
         self.offices = _field_office_codes()
         self.scope = f"{batch.survey_id}|{batch.organization_id or '-'}"
+        # A row without a form number is known by its content only within the same file's
+        # lineage (the file and its corrected copies, by name): another file may hold the same
+        # answers from other people.
+        self.lineage = batch_files.file_lineage(batch.file_name)
 
     def check(self, cells: list) -> _BatchRowResult:
         width = len(cells)
@@ -625,8 +630,10 @@ class _BatchRowChecker:
             problems.append(("form_id", "form_id"))
         elif form_id.upper() == batch_files.EXAMPLE_FORM_ID:
             problems.append(("form_id", "example_row"))
-        for index in self.header.unnamed:
-            if index < width and batch_files.cell_text(cells[index]):
+        for index in self.header.unnamed:  # ascending: stop at the row's end
+            if index >= width:
+                break
+            if batch_files.cell_text(cells[index]):
                 problems.append((_column_letter(index), "no_column_name"))
         return _BatchRowResult(cleaned, language, office, form_id, problems)
 
@@ -641,7 +648,7 @@ class _BatchRowChecker:
             material = f"{self.scope}|form|{' '.join(result.form_id.split()).upper()}"
             return blind_index(material, purpose="survey-paper-row"), True
         parts = [f"{name}={batch_files.canonical(value)}" for name, (_q, value) in sorted(result.cleaned.items())]
-        material = "\x1f".join([f"{self.scope}|row", result.language, result.field_office, *parts])
+        material = "\x1f".join([f"{self.scope}|row|{self.lineage}", result.language, result.field_office, *parts])
         return blind_index(material, purpose="survey-paper-row"), False
 
 
@@ -692,8 +699,10 @@ def _batch_read(batch: Batch) -> bytes | None:
         return None
     try:
         return encrypted_file_read(batch.file)
-    except (OSError, DecryptionError):
+    except FileNotFoundError:
         return None
+    # Any other error (storage down, a worker without the newest key) is raised: the
+    # transaction rolls back, the file stays, and the sweep tries again.
 
 
 def _batch_check_locked(batch: Batch) -> Batch:
@@ -789,6 +798,10 @@ def _batch_import_refusal(batch: Batch, only_valid: bool) -> None:
         raise ApplicationError(gettext("This file was discarded. Upload it again to import it."), code="discarded")
     if batch.status not in (Batch.Status.CHECKED, Batch.Status.IMPORTING):
         raise ApplicationError(gettext("This file cannot be imported now."), code="not_checked")
+    survey, now = batch.survey, timezone.now()
+    if survey.status != Survey.Status.OPEN or (survey.closes_at is not None and survey.closes_at <= now):
+        # Numbers published once a survey closes must not move (two readings could be subtracted).
+        raise ApplicationError(gettext("This survey is not open, so no answers can be added to it."), code="closed")
     if batch.problems and not only_valid:
         raise ApplicationError(
             gettext("Some rows have problems. Fix them and upload the file again, or import only the valid rows."),

@@ -130,3 +130,15 @@ def body_cameras(db):
     if not Survey.objects.filter(slug="body-cameras").exists():
         importlib.import_module("surveys.migrations.0003_seed_body_cameras").seed(apps, None)
     return Survey.objects.get(slug="body-cameras")
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the default language: a request in another language (the test client
+    runs in this thread) would otherwise leave its language active for the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

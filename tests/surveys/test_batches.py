@@ -717,3 +717,49 @@ def test_the_list_of_batches_makes_a_fixed_number_of_queries(signed_in, send, dj
         send(csv_bytes([GOOD[:5] + [str(age)] + GOOD[6:]]))
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert signed_in.get("/en/work/surveys/paper-test/batches/").status_code == 200
+
+
+# --- Found in review ---------------------------------------------------------------------------
+
+
+def test_the_same_answers_in_another_file_are_other_people(send):
+    # Short forms with many empty cells often match: only a corrected copy of the same file
+    # (by name) is taken for the same forms.
+    batch_import(batch=send(csv_bytes([GOOD]), name="week1.csv"), only_valid=False)
+    other = GOOD[:5] + ["41"] + GOOD[6:]
+    week2 = batch_import(batch=send(csv_bytes([GOOD, other]), name="week2.csv"), only_valid=False)
+    assert week2.rows_imported == 2 and week2.rows_already == 0
+    copy = batch_import(batch=send(csv_bytes([GOOD, other], delimiter=";"), name="Week2 (1).CSV"), only_valid=False)
+    assert copy.rows_imported == 0 and copy.rows_already == 2
+    assert Response.objects.count() == 3
+
+
+@pytest.mark.parametrize("huge", ["1e1000000", "-1e1000000", "1e-1000000", "99999999999"])
+def test_a_number_too_big_to_hold_is_a_problem_not_a_crash(send, huge):
+    batch = send(csv_bytes([GOOD[:5] + [huge] + GOOD[6:]]))
+    assert batch.status == Batch.Status.CHECKED
+    assert problems(batch) in ([(2, "age", "number")], [(2, "age", "bounds")], [])
+
+
+def test_a_batch_is_not_imported_once_its_survey_has_closed(send, survey):
+    batch = send(csv_bytes([GOOD]))
+    Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.CLOSED)
+    with pytest.raises(ApplicationError) as refused:
+        batch_import(batch=batch, only_valid=False)
+    assert refused.value.code == "closed"
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.CHECKED and not Response.objects.exists()
+
+
+def test_a_storage_error_keeps_the_file_for_the_next_try(send, monkeypatch):
+    def storage_down(name):
+        raise OSError(24, "Too many open files")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "encrypted_file_read", storage_down)
+        send(csv_bytes([GOOD]))  # the check, run after commit, fails: logged, nothing lost
+    batch = Batch.objects.get()
+    assert batch.status == Batch.Status.CHECKING and batch.file
+    batch_check(batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == Batch.Status.CHECKED and batch.rows_valid == 1

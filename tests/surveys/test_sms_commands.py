@@ -24,6 +24,11 @@ from tests.surveys.test_sms import (
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
 
+def en(message) -> str:
+    with translation.override("en"):
+        return str(message)
+
+
 def es(message) -> str:
     with translation.override("es"):
         return str(message)
@@ -43,7 +48,9 @@ def test_help_tells_what_can_be_sent_and_repeats_the_question(word):
 def test_help_at_the_language_menu_repeats_the_menu():
     before = flow().step(None, "CAMERAS", context())
     turn = flow().step(before.state, "help", context(2))
-    assert texts(turn) == [str(sms.HELP), sms.language_menu(SCRIPT.languages)]
+    with translation.override("en"):
+        menu = sms.language_menu(SCRIPT.languages)
+    assert texts(turn) == [en(sms.HELP), menu]
     assert turn.state == before.state
 
 
@@ -100,7 +107,7 @@ def test_restart_or_exit_leaves_the_survey_keeping_nothing(word):
 def test_leaving_from_the_language_menu():
     before = flow().step(None, "CAMERAS", context())
     turn = flow().step(before.state, "exit", context(2))
-    assert turn.finished and texts(turn) == [str(sms.LEFT)] and turn.state == {}
+    assert turn.finished and texts(turn) == [en(sms.LEFT)] and turn.state == {}
 
 
 @pytest.mark.parametrize("word", ["STATUS 4821 5530 1968 2207", "estado 4821553019682207", "status"])
@@ -121,7 +128,7 @@ def test_words_that_are_not_commands_are_still_answers():
 
 def test_a_one_language_survey_still_reads_commands():
     turn = flow().step(None, "SHORT", context())
-    assert flow().step(turn.state, "help", context(2)).replies[0].text == str(sms.HELP)
+    assert flow().step(turn.state, "help", context(2)).replies[0].text == en(sms.HELP)
     assert ONE_LANGUAGE.languages == ("en",)
 
 
