@@ -571,13 +571,24 @@ def _export_value(answer: Answer):
 def public_results_compute(survey: Survey) -> dict:
     """The public numbers of a survey: the total of people and, per choice question and number
     question, its row with "no answer" (adding up to the total), after small-count suppression
-    (privacy.suppression). Numbers get a count and, when 22 or more, the lower median. Dates and free text
-    are never public. Percentages are of the total, and only next to a shown count."""
+    (privacy.suppression). Numbers get a count and, when 22 or more, the lower median. Dates
+    and free text are never public, nor a question that some answered version did not ask.
+    Percentages are of the total, and only next to a shown count."""
     questions = results_questions(survey)
     responses = Response.objects.filter(survey=survey)
     total = responses.count()
     grouped = _counts_by_question(responses)
-    public = [q for q in questions if q.same_kind and (q.kind in CHOICE_KINDS or q.kind == Question.Kind.NUMBER)]
+    # Only questions every answered version asked: two questions added by the same later version
+    # are answered by exactly the same people, an equality the table could not hold, through which
+    # a hidden count could be worked out.
+    answered_versions = set(responses.values_list("version_id", flat=True).distinct())
+    public = [
+        q
+        for q in questions
+        if q.same_kind
+        and (q.kind in CHOICE_KINDS or q.kind == Question.Kind.NUMBER)
+        and answered_versions <= q.versions
+    ]
     by_name = {q.name: q for q in public}
     items, medians = [], {}
     for question in public:

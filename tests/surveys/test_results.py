@@ -522,3 +522,36 @@ def test_public_results_wait_until_the_survey_closes(survey, client):
     html = page.content.decode()
     assert "will be here when the survey closes" in html
     assert page_counts(html) == []
+
+
+def test_public_results_leave_out_questions_some_answered_version_did_not_ask(client):
+    """Found in review: two required questions added by version 2 are answered by exactly the
+    version-2 people, so their "no answer" cells are equal (both the 5 of version 1), and with
+    "hit": No 94 shown, a hidden Yes of 1 could be worked out."""
+    from surveys.services import question_add, survey_draft_version, survey_version_publish
+
+    survey = Survey.objects.create(slug="versions", title={"en": "Versions"}, status=Survey.Status.OPEN)
+    first = survey_draft_version(survey=survey)
+    question_add(version=first, name="contact", kind="yes_no", required=True, label={"en": "Met agents?"})
+    survey_version_publish(version=first)
+    for n in range(5):
+        response_submit(version=first, answers={"contact": "no"}, channel="web", language="en", submission_key=f"a{n}")
+    second = survey_draft_version(survey=survey)
+    question_add(version=second, name="hit", kind="yes_no", required=True, label={"en": "Hit?"})
+    question_add(
+        version=second,
+        name="where",
+        kind="multiple",
+        required=True,
+        label={"en": "Where?"},
+        choices=[("home", {"en": "Home"}), ("street", {"en": "Street"})],
+    )
+    survey_version_publish(version=second)
+    for n in range(95):
+        answers = {"contact": "yes", "hit": "yes" if n == 0 else "no", "where": ["home"] if n < 60 else ["street"]}
+        response_submit(version=second, answers=answers, channel="web", language="en", submission_key=f"b{n}")
+    Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.CLOSED)
+
+    results = client.get(reverse("surveys:public_results", args=[survey.slug])).context["results"]
+    assert results["total"] == 100
+    assert [item["question"].name for item in results["questions"]] == ["contact"]
