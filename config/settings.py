@@ -398,6 +398,8 @@ RETENTION_CONTACT_DAYS = env_int("RETENTION_CONTACT_DAYS", 365)
 RETENTION_CONVERSATION_DAYS = env_int("RETENTION_CONVERSATION_DAYS", 7)
 DRAFT_TTL_HOURS = env_int("DRAFT_TTL_HOURS", 24)
 SURVEY_DRAFT_TTL_HOURS = env_int("SURVEY_DRAFT_TTL_HOURS", 24)
+# A footage request asks the agency to keep the footage this long (some delete after 90 days).
+FOOTAGE_HOLD_DAYS = env_int("FOOTAGE_HOLD_DAYS", 365)
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "surveys:work"
 
