@@ -8,6 +8,33 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cases import workflow
+from intake import choices as intake_choices
+from privacy.fields import EncryptedTextField
+
+
+class Incident(models.Model):
+    """One enforcement action that several complaints (and footage requests) describe."""
+
+    reference = models.CharField(max_length=16, unique=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    field_office = models.ForeignKey("intake.FieldOffice", null=True, blank=True, on_delete=models.PROTECT)
+    agency = models.CharField(max_length=16, choices=intake_choices.Agency.choices, blank=True)
+    summary = EncryptedTextField(blank=True)  # staff's words, may name people
+    complaints = models.ManyToManyField("intake.Complaint", blank=True, related_name="incidents")
+    tags = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["field_office", "starts_on"], name="incident_office_start")]
+
+    def __str__(self) -> str:
+        return self.reference
 
 
 class FootageRequest(models.Model):
@@ -50,6 +77,9 @@ class FootageRequest(models.Model):
     reference = models.CharField(max_length=16, unique=True)
     complaint = models.ForeignKey(
         "intake.Complaint", null=True, blank=True, on_delete=models.PROTECT, related_name="footage_requests"
+    )
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="footage_requests"
     )
     requester_type = models.CharField(max_length=16, choices=Requester.choices)
     legal_basis = models.CharField(max_length=16, choices=Basis.choices, default=Basis.FOIA)

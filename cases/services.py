@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from cases import workflow
-from cases.models import FootageEvent, FootagePause, FootageRequest
+from cases.models import FootageEvent, FootagePause, FootageRequest, Incident
 from core.errors import ApplicationError
 from core.services import reference_next
 from privacy.services import audit_record
@@ -156,4 +156,45 @@ def footage_extend(*, request: FootageRequest, on: date, actor, version: int) ->
         current.extended_on = on
         current = _saved(current, ["extended_on"])
         audit_record(actor=actor, action="footage.extended", obj=current, reference=current.reference)
+    return current
+
+
+def incident_create_from(*, complaint, actor) -> Incident:
+    """A new incident from a complaint's facts (its date, place, office and agency), linked to it."""
+    day = complaint.incident_date or complaint.created_at.date()
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            reference=reference_next(prefix="IN"),
+            starts_on=day,
+            ends_on=day,
+            city=complaint.city,
+            state=complaint.state,
+            field_office=complaint.field_office,
+            agency=complaint.agency,
+            created_by=actor,
+        )
+        incident.complaints.add(complaint)
+        audit_record(
+            actor=actor, action="incident.created", obj=incident, reference=incident.reference,
+            data={"complaint": complaint.reference},
+        )  # fmt: skip
+    return incident
+
+
+def incident_link(*, incident: Incident, complaint, actor) -> Incident:
+    """Link a complaint to an incident (again is a no-op); the incident's time window widens to
+    the complaint's date."""
+    with transaction.atomic():
+        current = Incident.objects.select_for_update().get(pk=incident.pk)
+        if current.complaints.filter(pk=complaint.pk).exists():
+            return current
+        current.complaints.add(complaint)
+        if complaint.incident_date:
+            current.starts_on = min(current.starts_on, complaint.incident_date)
+            current.ends_on = max(current.ends_on, complaint.incident_date)
+            current.save(update_fields=["starts_on", "ends_on"])
+        audit_record(
+            actor=actor, action="incident.complaint_linked", obj=current, reference=current.reference,
+            data={"complaint": complaint.reference},
+        )  # fmt: skip
     return current
