@@ -8,6 +8,9 @@ from core.models import TimeStampedModel
 
 class User(AbstractUser):
     preferred_language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    # Failed sign-ins in a row, and until when the account is locked after too many.
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

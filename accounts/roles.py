@@ -4,12 +4,19 @@ ADVOCATE = "advocate"
 LIAISON = "liaison"
 SUPERVISOR = "supervisor"
 AUDITOR = "auditor"
+ADMIN = "admin"
 
-ALL = (ADVOCATE, LIAISON, SUPERVISOR, AUDITOR)
-STAFF = (LIAISON, SUPERVISOR, AUDITOR)
+ALL = (ADVOCATE, LIAISON, SUPERVISOR, AUDITOR, ADMIN)
+STAFF = (LIAISON, SUPERVISOR, AUDITOR, ADMIN)
 
 
 def user_roles(user) -> set[str]:
     if not user.is_authenticated:
         return set()
-    return set(user.groups.filter(name__in=ALL).values_list("name", flat=True))
+    if user.is_superuser:
+        return {ADMIN}
+    cached = getattr(user, "_voces_roles", None)
+    if cached is not None:
+        return cached
+    user._voces_roles = set(user.groups.filter(name__in=ALL).values_list("name", flat=True))
+    return user._voces_roles

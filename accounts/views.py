@@ -40,3 +40,26 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("core:home")
+
+
+# --- the staff area's sign-in: password, lockout, second factor ---
+
+
+def staff_sign_in(request, *args, **kwargs):  # placeholder until the section is written
+    raise NotImplementedError
+
+
+def staff_verify(request, *args, **kwargs):  # placeholder until the section is written
+    raise NotImplementedError
+
+
+def staff_two_factor(request, *args, **kwargs):  # placeholder until the section is written
+    raise NotImplementedError
+
+
+def staff_recovery_codes(request, *args, **kwargs):  # placeholder until the section is written
+    raise NotImplementedError
+
+
+def staff_sign_out(request, *args, **kwargs):  # placeholder until the section is written
+    raise NotImplementedError

@@ -13,9 +13,8 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 
-import holidays
+from core.workdays import is_working_day
 
 RESPONSE_WORKING_DAYS = 20
 EXTENSION_WORKING_DAYS = 10
@@ -29,15 +28,6 @@ class Pause:
 
     def covers(self, day: date) -> bool:
         return self.start < day and (self.end is None or day <= self.end)
-
-
-@lru_cache(maxsize=64)
-def _federal_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("US", years=year))
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _federal_holidays(day.year)
 
 
 def working_days_after(start: date, count: int, *, pauses: Iterable[Pause] = ()) -> date:

@@ -1,5 +1,6 @@
-"""Casework: footage requests with their legal clock (the first part of issue 7; incidents, the
-triage queue and the staff area come next). Every status change is an appended event."""
+"""Casework: incidents, internal notes, contact attempts, referrals to oversight bodies, footage
+requests with their legal clock and redaction checklist. Every status change is an appended
+event; staff's free words are encrypted."""
 
 from django.conf import settings
 from django.db import models
@@ -9,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from cases import workflow
 from intake import choices as intake_choices
-from privacy.fields import EncryptedTextField
+from privacy.fields import EncryptedCharField, EncryptedTextField
 
 
 class Incident(models.Model):
@@ -25,6 +26,11 @@ class Incident(models.Model):
     summary = EncryptedTextField(blank=True)  # staff's words, may name people
     complaints = models.ManyToManyField("intake.Complaint", blank=True, related_name="incidents")
     tags = models.JSONField(default=list, blank=True)
+    survey_responses = models.ManyToManyField("surveys.Response", blank=True, related_name="incidents")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_incidents"
+    )
+    version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -67,6 +73,12 @@ class FootageRequest(models.Model):
         LITIGATION = "litigation", _("Litigation")
         INTERNAL = "internal", _("Internal review")
 
+    class ExpeditedGround(models.TextChoices):
+        LIFE_OR_SAFETY = "life_or_safety", _("A threat to someone's life or safety")
+        URGENCY_TO_INFORM = "urgency_to_inform", _("Urgent need to inform the public")
+        DUE_PROCESS = "due_process", _("A court case or hearing coming soon")
+        OTHER = "other", pgettext_lazy("expedited ground", "Other reason")
+
     class NoFootage(models.TextChoices):
         NOT_WORN = "camera_not_worn", _("Camera not worn")
         NOT_ACTIVATED = "not_activated", _("Camera not turned on")
@@ -82,6 +94,11 @@ class FootageRequest(models.Model):
         Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="footage_requests"
     )
     requester_type = models.CharField(max_length=16, choices=Requester.choices)
+    # Whom the decision letter is addressed to; encrypted, masked on pages like a filer's details.
+    requester_name = EncryptedCharField(max_length=200, blank=True)
+    requester_email = EncryptedCharField(max_length=254, blank=True)
+    requester_address = EncryptedTextField(blank=True)
+    expedited_ground = models.CharField(max_length=24, choices=ExpeditedGround.choices, blank=True)
     legal_basis = models.CharField(max_length=16, choices=Basis.choices, default=Basis.FOIA)
     language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     received_on = models.DateField()
@@ -139,3 +156,128 @@ class FootageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.status}"
+
+
+class RedactionItem(models.Model):
+    """One line of a footage request's redaction checklist: done or not applicable, and by whom."""
+
+    class Item(models.TextChoices):
+        BYSTANDER_FACES = "bystander_faces", _("Faces of bystanders")
+        MINORS = "minors", _("Children (minors)")
+        MEDICAL = "medical", _("Medical information")
+        HOME_INTERIORS = "home_interiors", _("Inside of homes")
+        ADDRESSES = "addresses", _("Addresses and locations")
+        PLATES = "plates", _("Licence plates")
+        VICTIMS_WITNESSES = "victims_witnesses", _("Names and faces of victims and witnesses")
+        OFFICERS = "officers", _("Officers whose identity is protected")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Not checked yet")
+        DONE = "done", _("Redacted")
+        NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+    request = models.ForeignKey(FootageRequest, on_delete=models.CASCADE, related_name="redaction_items")
+    item = models.CharField(max_length=24, choices=Item.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["request", "item"], name="redaction_unique_item")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.item} {self.state}"
+
+
+class CaseNote(models.Model):
+    """An internal note by staff on a complaint. Never shown to the filer or to auditors."""
+
+    complaint = models.ForeignKey("intake.Complaint", on_delete=models.CASCADE, related_name="case_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"note on {self.complaint_id}"
+
+
+class ContactAttempt(models.Model):
+    """Staff tried to reach the filer: how, and what happened."""
+
+    class Method(models.TextChoices):
+        CALL = "call", _("Phone call")
+        TEXT = "text", _("Text message")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        EMAIL = "email", _("Email")
+
+    class Result(models.TextChoices):
+        REACHED = "reached", _("Spoke with the person")
+        NO_ANSWER = "no_answer", _("No answer")
+        LEFT_MESSAGE = "left_message", _("Left a discreet message")
+        TEXTED = "texted", _("Sent a discreet text")
+        WRONG_PERSON = "wrong_person", _("Wrong person")
+        UNSAFE = "unsafe", _("Not safe to talk")
+
+    complaint = models.ForeignKey("intake.Complaint", on_delete=models.CASCADE, related_name="contact_attempts")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(max_length=16, choices=Method.choices)
+    result = models.CharField(max_length=16, choices=Result.choices)
+    note = EncryptedTextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.method} {self.result}"
+
+
+class Referral(models.Model):
+    """A complaint sent to an oversight body, with that body's own reference and status."""
+
+    class Body(models.TextChoices):
+        DHS_CRCL = "dhs_crcl", _("DHS Office for Civil Rights and Civil Liberties (CRCL)")
+        DHS_OIG = "dhs_oig", _("DHS Office of Inspector General (OIG)")
+        ICE_OPR = "ice_opr", _("ICE Office of Professional Responsibility (OPR)")
+        OTHER = "other", pgettext_lazy("oversight body", "Other")
+
+    class Status(models.TextChoices):
+        PREPARING = "preparing", _("Being prepared")
+        SENT = "sent", _("Sent")
+        ACKNOWLEDGED = "acknowledged", pgettext_lazy("referral", "Acknowledged")
+        INVESTIGATING = "investigating", _("Under investigation")
+        DECLINED = "declined", _("Declined")
+        CLOSED = "closed", pgettext_lazy("referral", "Closed")
+
+    complaint = models.ForeignKey("intake.Complaint", on_delete=models.PROTECT, related_name="referrals")
+    body = models.CharField(max_length=16, choices=Body.choices)
+    body_other = models.CharField(max_length=200, blank=True)
+    external_reference = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREPARING)
+    sent_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} → {self.body}"
+
+
+class ReminderSent(models.Model):
+    """A reminder email already sent, so that a beat run repeated (or two beats) sends it once."""
+
+    key = models.CharField(max_length=120, unique=True)  # e.g. "digest:<user id>:2026-11-28"
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key

@@ -198,3 +198,15 @@ def incident_link(*, incident: Incident, complaint, actor) -> Incident:
             data={"complaint": complaint.reference},
         )  # fmt: skip
     return current
+
+
+# --- complaints: assignment, notes, contact attempts, referrals, merges, reveals ---
+
+
+# --- incidents: merge, tags, survey responses ---
+
+
+# --- footage requests: redaction checklist, decision letters ---
+
+
+# --- reminders ---

@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "anymail",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "accounts",
     "privacy",
@@ -104,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.StaffIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -202,7 +207,15 @@ CELERY_BEAT_SCHEDULE = {
     "drafts-purge-expired": {"task": "intake.tasks.drafts_purge_expired_task", "schedule": 15 * 60.0},
     "survey-batches-resume": {"task": "surveys.tasks.batches_resume", "schedule": 60.0},
     "survey-drafts-purge": {"task": "surveys.tasks.response_drafts_purge_task", "schedule": 15 * 60.0},
+    # Hourly; each staff member gets at most one digest a day (cases.ReminderSent), after
+    # REMINDER_HOUR local time.
+    "casework-reminders": {"task": "cases.tasks.reminders_send_task", "schedule": 3600.0},
 }
+REMINDER_HOUR = env_int("REMINDER_HOUR", 7)
+# Footage deadlines within this many working days, and holds lapsing within this many calendar
+# days, are in the reminder.
+REMINDER_FOOTAGE_WORKING_DAYS = env_int("REMINDER_FOOTAGE_WORKING_DAYS", 3)
+REMINDER_HOLD_DAYS = env_int("REMINDER_HOLD_DAYS", 30)
 
 # Internationalisation
 LANGUAGE_CODE = "en"
@@ -271,6 +284,13 @@ DRAFT_START_RATE_PER_CLIENT = env_str("DRAFT_START_RATE_PER_CLIENT", "30/h")
 UPLOAD_RATE_PER_CLIENT = env_str("UPLOAD_RATE_PER_CLIENT", "120/h")
 SURVEY_START_RATE_PER_CLIENT = env_str("SURVEY_START_RATE_PER_CLIENT", "30/h")
 SIGN_IN_RATE_PER_CLIENT = env_str("SIGN_IN_RATE_PER_CLIENT", "20/h")
+# Staff area (/staff/): a second factor for every role, signed out after this many idle minutes,
+# an account locked for STAFF_LOCKOUT_MINUTES after STAFF_LOCKOUT_FAILURES wrong passwords or
+# codes in a row.
+STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30)
+STAFF_LOCKOUT_FAILURES = env_int("STAFF_LOCKOUT_FAILURES", 5)
+STAFF_LOCKOUT_MINUTES = env_int("STAFF_LOCKOUT_MINUTES", 30)
+OTP_TOTP_ISSUER = "Voces"
 # How long the receipt page of a submitted web complaint can still be opened.
 RECEIPT_SHOWN_MINUTES = env_int("RECEIPT_SHOWN_MINUTES", 60)
 

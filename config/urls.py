@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("", include("intake.urls")),
     path("", include("surveys.urls")),
     path("", include("accounts.urls")),
+    path("staff/", include("cases.urls")),
     prefix_default_language=True,
 )
 

@@ -91,9 +91,29 @@ class Complaint(TimeStampedModel):
     gender = models.CharField(max_length=16, choices=choices.Gender.choices, blank=True)
     race_ethnicity = models.JSONField(default=list, blank=True)
 
+    # Casework (staff): who works on it, when it must be acknowledged (service level), and a
+    # version that a stale page's change is refused by.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_complaints"
+    )
+    ack_due_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
+    version = models.PositiveIntegerField(default=1)
+    # The queue's order (urgent first, then oldest) as one ascending key, so that keyset
+    # pagination is a single row-value comparison on the queue index.
+    queue_rank = models.GeneratedField(
+        expression=models.Case(models.When(is_urgent=True, then=0), default=1),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+
     class Meta:
         indexes = [
             models.Index(fields=["status", "-is_urgent", "created_at"], name="complaint_queue_idx"),
+            models.Index(fields=["queue_rank", "created_at", "id"], name="complaint_rank_idx"),
+            models.Index(fields=["assignee", "queue_rank", "created_at", "id"], name="complaint_assignee_idx"),
+            models.Index(fields=["ack_due_at"], name="complaint_ack_due_idx", condition=models.Q(acknowledged_at=None)),
             models.Index(fields=["state", "incident_date"], name="complaint_place_date_idx"),
         ]
 
@@ -141,6 +161,8 @@ class ComplaintEvent(models.Model):
     class Kind(models.TextChoices):
         STATUS = "status", "status"
         INFO_ADDED = "info_added", "information added"
+        ASSIGNED = "assigned", "assigned"
+        MERGED = "merged", "merged"
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STATUS)

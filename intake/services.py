@@ -30,6 +30,7 @@ from intake.models import (
 )
 from intake.receipts import receipt_display, receipt_index, receipt_new
 from intake.selectors import field_office_by_code, field_offices_for_state
+from intake.sla import acknowledge_by
 from messaging.addresses import address_index
 from messaging.models import InboundMessage
 from messaging.services import outbound_queue
@@ -171,6 +172,7 @@ def _complaint_create(
         filed_by=filed_by,
         urgent_flags=sorted(set(data.urgent_flags)),
         is_urgent=bool(data.urgent_flags),
+        ack_due_at=acknowledge_by(timezone.now(), urgent=bool(data.urgent_flags)),
         incident_date=data.incident_date,
         date_is_approximate=data.date_is_approximate,
         time_of_day=data.time_of_day,
@@ -284,16 +286,27 @@ def _notify_staff_urgent(complaint: Complaint) -> None:
 
 
 @transaction.atomic
-def complaint_change_status(*, complaint: Complaint, status: str, outcome: str = "", actor=None) -> Complaint:
+def complaint_change_status(
+    *, complaint: Complaint, status: str, outcome: str = "", actor=None, version: int | None = None
+) -> Complaint:
+    """Moves a complaint along the workflow table. Staff pages pass the version they showed: a
+    page made stale by someone else's change is refused (code "stale"), never overwritten."""
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if version is not None and version != complaint.version:
+        raise ApplicationError("Someone else changed this complaint. Reload the page.", code="stale")
     if not workflow.can_move(complaint.status, status):
         raise ApplicationError(f"A complaint cannot move from {complaint.status} to {status}.", code="transition")
-    if status == Status.CLOSED and not outcome:
+    if status == Status.CLOSED and (not outcome or outcome not in Outcome.values):
         raise ApplicationError("Closing a complaint needs an outcome.", code="outcome")
     old = complaint.status
     complaint.status = status
     complaint.outcome = outcome if status == Status.CLOSED else ""
-    complaint.save(update_fields=["status", "outcome", "updated_at"])
+    complaint.version += 1
+    fields = ["status", "outcome", "version", "updated_at"]
+    if complaint.acknowledged_at is None and old == Status.RECEIVED:
+        complaint.acknowledged_at = timezone.now()
+        fields.append("acknowledged_at")
+    complaint.save(update_fields=fields)
     ComplaintEvent.objects.create(complaint=complaint, status=status, outcome=complaint.outcome, actor=actor)
     audit_record(
         actor=actor,

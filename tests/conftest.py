@@ -142,3 +142,35 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="ada", role=roles.ADMIN)
+
+
+def staff_login(client, user):
+    """Signs `user` in on `client` as the staff sign-in does after the second factor: a TOTP
+    device (created once), and the session marked verified with it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def staff_client(client):
+    """`staff_client(user)` returns the test client signed in as that staff member, with the
+    second factor given."""
+
+    def login(user):
+        return staff_login(client, user)
+
+    return login

@@ -21,6 +21,7 @@ DEMO_USERS = [
     ("demo-liaison", roles.LIAISON, False),
     ("demo-supervisor", roles.SUPERVISOR, False),
     ("demo-auditor", roles.AUDITOR, False),
+    ("demo-admin", roles.ADMIN, False),
 ]
 
 
