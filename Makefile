@@ -36,6 +36,7 @@ run: setup compilemessages
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_demo
 	$(PY) manage.py load_demo_surveys
+	$(PY) manage.py load_demo_cases
 	VOCES_SMS_NUMBER="$${VOCES_SMS_NUMBER:-+1 555 010 0100}" VOCES_VOICE_NUMBER="$${VOCES_VOICE_NUMBER:-+1 555 010 0101}" \
 		$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -45,6 +46,7 @@ test: setup-dev compilemessages
 # Load benchmarks on the production stack (needs PostgreSQL and Redis); see bench/README.md.
 bench: setup-dev compilemessages
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/staff_queue.py $(QUEUE_BENCH_ARGS)
 
 messages: setup-dev
 	$(MAKEMESSAGES)

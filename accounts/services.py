@@ -1,8 +1,23 @@
+import math
+from datetime import datetime, timedelta
+
+import django_otp
+from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
 from accounts.models import Membership, Organization, User
+from accounts.policy import is_staff_member
+from core.errors import ApplicationError
+from privacy.services import audit_record
 
 
 @transaction.atomic
@@ -44,3 +59,179 @@ def organization_create(*, name: str, slug: str, city: str = "", state: str = ""
     organization.full_clean()
     organization.save()
     return organization
+
+
+# --- the staff area's sign-in: password, lockout, second factor ---
+
+RECOVERY_DEVICE_NAME = "recovery"
+RECOVERY_CODE_COUNT = 10
+
+
+def staff_is_locked(user: User, now: datetime | None = None) -> bool:
+    return user.locked_until is not None and user.locked_until > (now or timezone.now())
+
+
+def staff_locked_message(user: User, now: datetime | None = None) -> str:
+    seconds = (user.locked_until - (now or timezone.now())).total_seconds() if user.locked_until else 0
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext(
+        "This account is locked after too many failed attempts. Try again in %(minutes)d minute.",
+        "This account is locked after too many failed attempts. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def staff_login_failed(user: User, *, reason: str) -> bool:
+    """Counts one wrong password or code; True when this one locked the account.
+
+    Both statements are single UPDATEs, so concurrent failures are all counted and only one of
+    them locks (the second UPDATE re-checks its condition on the row it waited for)."""
+    now = timezone.now()
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
+        locked = bool(
+            User.objects.filter(pk=user.pk, failed_logins__gte=settings.STAFF_LOCKOUT_FAILURES).update(
+                failed_logins=0, locked_until=now + timedelta(minutes=settings.STAFF_LOCKOUT_MINUTES)
+            )
+        )
+        audit_record(actor=user, action="staff.sign_in_failed", obj=user, data={"reason": reason})
+        if locked:
+            audit_record(actor=user, action="staff.locked", obj=user, data={"minutes": settings.STAFF_LOCKOUT_MINUTES})
+    user.refresh_from_db(fields=["failed_logins", "locked_until"])
+    return locked
+
+
+def staff_login_succeeded(user: User) -> None:
+    User.objects.filter(pk=user.pk).filter(Q(failed_logins__gt=0) | Q(locked_until__isnull=False)).update(
+        failed_logins=0, locked_until=None
+    )
+    user.failed_logins, user.locked_until = 0, None
+
+
+def staff_authenticate(*, request, username: str, password: str) -> User:
+    """The password step. Every refusal but the lock reads the same, so the page never tells
+    whether an account exists or which role it has."""
+    invalid = ApplicationError(
+        gettext("The username or password is not right, or this account cannot use the staff area."),
+        code="invalid",
+    )
+    candidate = User.objects.filter(**{User.USERNAME_FIELD: username}).first() if username else None
+    if candidate is not None and is_staff_member(candidate) and staff_is_locked(candidate):
+        audit_record(actor=candidate, action="staff.sign_in_failed", obj=candidate, data={"reason": "locked"})
+        raise ApplicationError(staff_locked_message(candidate), code="locked")
+    user = authenticate(request, username=username, password=password)
+    if user is None or not is_staff_member(user):
+        if candidate is None:
+            audit_record(action="staff.sign_in_failed", data={"reason": "unknown"})
+        elif not is_staff_member(candidate):
+            audit_record(actor=candidate, action="staff.sign_in_failed", obj=candidate, data={"reason": "not_staff"})
+        elif staff_login_failed(candidate, reason="password"):
+            raise ApplicationError(staff_locked_message(candidate), code="locked")
+        raise invalid
+    return user
+
+
+def staff_totp_devices(user: User):
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True)
+
+
+def _normalised_code(code: str) -> str:
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def staff_verify_code(*, user: User, code: str) -> Device:
+    """The second factor: a current TOTP code or one unused recovery code. A wrong one counts
+    towards the lockout; one refused only by django-otp's short throttle does not."""
+    if staff_is_locked(user):
+        raise ApplicationError(staff_locked_message(user), code="locked")
+    code = _normalised_code(code)
+    if code.isdigit() and len(code) == 6:
+        devices = list(staff_totp_devices(user))
+    elif code.isalnum() and len(code) <= 16:
+        devices = list(StaticDevice.objects.devices_for_user(user, confirmed=True))
+    else:
+        devices = []
+    waiting = [device for device in devices if not device.verify_is_allowed()[0]]
+    if devices and len(waiting) == len(devices):
+        raise ApplicationError(
+            gettext("Too many wrong codes in a short time. Wait a few seconds and try again."), code="throttled"
+        )
+    for device in devices:
+        if device not in waiting and django_otp.verify_token(user, device.persistent_id, code):
+            staff_login_succeeded(user)
+            method = "recovery_code" if isinstance(device, StaticDevice) else "totp"
+            audit_record(actor=user, action="staff.signed_in", obj=user, data={"method": method})
+            return device
+    if staff_login_failed(user, reason="code"):
+        raise ApplicationError(staff_locked_message(user), code="locked")
+    raise ApplicationError(gettext("That code is not right. Check it and try again."), code="invalid")
+
+
+def staff_two_factor_device(*, user: User, device_id: int | None = None) -> TOTPDevice:
+    """The authenticator being set up in this session (`device_id`, kept in the session), or a
+    new one. Another session's unconfirmed device is never shown again: deleted, so that someone
+    who knows only the password cannot copy the secret the owner is about to scan."""
+    if device_id is not None:
+        device = TOTPDevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
+        if device is not None:
+            return device
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+def staff_recovery_codes_create(*, user: User, count: int = RECOVERY_CODE_COUNT) -> list[str]:
+    """New recovery codes; the earlier ones stop working."""
+    with transaction.atomic():
+        device, _created = StaticDevice.objects.get_or_create(
+            user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
+        )
+        device = StaticDevice.objects.select_for_update().get(pk=device.pk)  # one renewal at a time
+        device.token_set.all().delete()
+        codes = [StaticToken.random_token() for _i in range(count)]
+        StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def staff_two_factor_confirm(
+    *, user: User, device_id: int, code: str, signing_in: bool
+) -> tuple[TOTPDevice, list[str]]:
+    """Confirms the authenticator being set up with a current code from it; it replaces any
+    earlier one. Returns the device and the new recovery codes, to be shown once. `signing_in`:
+    this completes a sign-in (the first setup) rather than a move to a new phone."""
+    if staff_is_locked(user):
+        raise ApplicationError(staff_locked_message(user), code="locked")
+    device = TOTPDevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
+    if device is None:
+        raise ApplicationError(gettext("This setup has expired. Start again."), code="stale")
+    code = _normalised_code(code)
+    if not device.verify_is_allowed()[0]:
+        raise ApplicationError(
+            gettext("Too many wrong codes in a short time. Wait a few seconds and try again."), code="throttled"
+        )
+    if not (code.isdigit() and len(code) == 6 and django_otp.verify_token(user, device.persistent_id, code)):
+        if staff_login_failed(user, reason="enrolment_code"):
+            raise ApplicationError(staff_locked_message(user), code="locked")
+        raise ApplicationError(gettext("That code is not right. Check it and try again."), code="invalid")
+    with transaction.atomic():
+        others = TOTPDevice.objects.filter(user=user).exclude(pk=device.pk)
+        replaced = others.filter(confirmed=True).exists()
+        others.delete()
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        device.confirmed = True
+        codes = staff_recovery_codes_create(user=user)
+        staff_login_succeeded(user)
+        audit_record(actor=user, action="staff.two_factor_enrolled", obj=user, data={"replaced": replaced})
+        if signing_in:
+            audit_record(actor=user, action="staff.signed_in", obj=user, data={"method": "enrolment"})
+    return device, codes
+
+
+def staff_recovery_codes_renew(*, user: User) -> list[str]:
+    with transaction.atomic():
+        codes = staff_recovery_codes_create(user=user)
+        audit_record(actor=user, action="staff.recovery_codes_renewed", obj=user)
+    return codes
+
+
+def staff_recovery_codes_left(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__name=RECOVERY_DEVICE_NAME).count()

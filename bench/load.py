@@ -102,6 +102,10 @@ def build(scenario: str, data: deque, counter: list[int], options=None):
             return ("POST", "/twilio/sms/", form, {200}, {"X-Twilio-Signature": validator.compute_signature(url, form)})
 
         return e
+    if scenario == "get":
+        # A signed-in page (bench/staff_queue.py): the session cookie is given, the path fixed.
+        headers = {"Cookie": options.cookie} if options.cookie else {}
+        return lambda: ("GET", options.path, None, {200}, headers)
     raise SystemExit(f"unknown scenario {scenario}")
 
 
@@ -177,6 +181,8 @@ def main() -> None:
     parser.add_argument("--data")
     parser.add_argument("--twilio-token", default="")
     parser.add_argument("--public-base", default="")
+    parser.add_argument("--path", default="/", help="scenario get: the page")
+    parser.add_argument("--cookie", default="", help="scenario get: the Cookie header")
     args = parser.parse_args()
     print(json.dumps(run(args.base, args.scenario, args.duration, args.warmup, args.concurrency, args.data, args)))
 

@@ -233,6 +233,21 @@ def batch_import_bench(stack: Stack, args) -> list[dict]:
     return json.loads(lines[-1])
 
 
+# Sections that other benchmarks write into the same file (bench/staff_queue.py): kept as they are.
+KEPT_SECTIONS = ("## Staff queue",)
+
+
+def kept_sections(path: Path) -> str:
+    text = path.read_text() if path.exists() else ""
+    kept = ""
+    for heading in KEPT_SECTIONS:
+        start = text.find(heading)
+        if start != -1:
+            end = text.find("\n## ", start + len(heading))
+            kept += "\n" + (text[start : end + 1] if end != -1 else text[start:]).rstrip("\n") + "\n"
+    return kept
+
+
 def write_results(
     path: Path,
     rows: list[dict],
@@ -324,7 +339,7 @@ def write_results(
                 f"| {batch['check_rows_peak_mib']:g} / {batch['import_rows_peak_mib']:g} "
                 f"| {batch['check_peak_mib']:g} / {batch['import_peak_mib']:g} | {batch['rows_imported']:,} |"
             )
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n" + kept_sections(path))
 
 
 def main() -> int:

@@ -167,7 +167,7 @@ class RedactionItem(models.Model):
         MEDICAL = "medical", _("Medical information")
         HOME_INTERIORS = "home_interiors", _("Inside of homes")
         ADDRESSES = "addresses", _("Addresses and locations")
-        PLATES = "plates", _("Licence plates")
+        PLATES = "plates", _("License plates")
         VICTIMS_WITNESSES = "victims_witnesses", _("Names and faces of victims and witnesses")
         OFFICERS = "officers", _("Officers whose identity is protected")
 
@@ -249,7 +249,7 @@ class Referral(models.Model):
 
     class Status(models.TextChoices):
         PREPARING = "preparing", _("Being prepared")
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("referral", "Sent")
         ACKNOWLEDGED = "acknowledged", pgettext_lazy("referral", "Acknowledged")
         INVESTIGATING = "investigating", _("Under investigation")
         DECLINED = "declined", _("Declined")

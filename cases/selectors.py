@@ -1,9 +1,26 @@
 """Reads for casework."""
 
-from datetime import date, timedelta
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from cases import clock
-from cases.models import FootageRequest, Incident
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts import policy, roles
+from cases import clock, workflow
+from cases.models import CaseNote, ContactAttempt, FootageRequest, Incident, RedactionItem, Referral
+from intake.choices import Status
+from intake.models import Allegation, Complaint, ComplaintContact, ComplaintEvent, ComplaintNote
+from surveys.models import Response
 
 CANDIDATE_DAYS = 3
 
@@ -26,20 +43,563 @@ def footage_expedited_due(request: FootageRequest) -> date | None:
     return clock.expedited_decision_due(request.received_on)
 
 
+# 20 working days are never fewer than 28 calendar days: older perfected requests may be overdue.
+_OVERDUE_AFTER_DAYS = 28
+REQUESTER_FIELDS = ("requester_name", "requester_email", "requester_address")
+# The shape of a request's reference: anything else is looked up nowhere (PostgreSQL refuses a NUL).
+FOOTAGE_REFERENCE = re.compile(r"FR-\d{1,12}")
+
+
+def footage_with_clock(requests, *, today: date) -> list[FootageRequest]:
+    """The requests (pauses prefetched) with their clock worked out in Python: `due`, `days_left`
+    (working days, negative once overdue; None when the clock is not running), `is_overdue`,
+    `days_overdue`, `expedited_due` and `hold_days_left` (calendar days)."""
+    rows = list(requests)
+    for request in rows:
+        running = request.status in workflow.CLOCK_RUNNING
+        request.due = footage_due(request)
+        request.days_left = clock.working_days_left(request.due, today) if running and request.due else None
+        request.is_overdue = request.days_left is not None and request.days_left < 0
+        request.days_overdue = -request.days_left if request.is_overdue else 0
+        request.expedited_due = footage_expedited_due(request) if running else None
+        request.hold_days_left = (request.hold_until - today).days
+    return rows
+
+
+def footage_requests(
+    *, status: str = "", requester_type: str = "", expedited: bool | None = None, overdue: bool = False, today: date
+):
+    """Footage requests for the list, newest first, without the requester's details. Overdue is a
+    matter of working days and pauses, so it is decided in Python among the requests old enough
+    to be overdue (a list then, a queryset otherwise)."""
+    found = FootageRequest.objects.defer(*REQUESTER_FIELDS).prefetch_related("pauses")
+    if status:
+        found = found.filter(status=status)
+    if requester_type:
+        found = found.filter(requester_type=requester_type)
+    if expedited is not None:
+        found = found.filter(expedited_requested=expedited)
+    found = found.order_by("-received_on", "-pk")
+    if not overdue:
+        return found
+    found = found.filter(
+        status__in=workflow.CLOCK_RUNNING, perfected_on__lte=today - timedelta(days=_OVERDUE_AFTER_DAYS)
+    )
+    return [request for request in footage_with_clock(found, today=today) if request.is_overdue]
+
+
+def footage_deadlines(*, today: date, within_working_days: int = 5) -> dict[str, list[FootageRequest]]:
+    """The deadlines page: responses due within `within_working_days` and overdue ones, expedited
+    decisions still to make, and preservation holds that lapse within REMINDER_HOLD_DAYS (or
+    have lapsed) while footage may still be needed. Three queries whatever the number of
+    requests (two while none runs); the dates are worked out in Python, which stays fast up to thousands of open
+    requests."""
+    running = footage_with_clock(
+        FootageRequest.objects.filter(status__in=workflow.CLOCK_RUNNING)
+        .defer(*REQUESTER_FIELDS)
+        .prefetch_related("pauses")
+        .order_by("pk"),
+        today=today,
+    )
+    holds = list(
+        FootageRequest.objects.filter(
+            status__in=workflow.HOLD_NEEDED, hold_until__lte=today + timedelta(days=settings.REMINDER_HOLD_DAYS)
+        )
+        .defer(*REQUESTER_FIELDS)
+        .order_by("hold_until", "pk")
+    )
+    for request in holds:
+        request.hold_days_left = (request.hold_until - today).days
+    timed = [request for request in running if request.days_left is not None]
+    return {
+        "overdue": sorted((r for r in timed if r.days_left < 0), key=lambda r: (r.due, r.pk)),
+        "due_soon": sorted((r for r in timed if 0 <= r.days_left <= within_working_days), key=lambda r: (r.due, r.pk)),
+        "expedited": sorted((r for r in running if r.expedited_due), key=lambda r: (r.expedited_due, r.pk)),
+        "holds": holds,
+    }
+
+
+def footage_detail(reference: str) -> FootageRequest | None:
+    """One request with everything its page shows, its redaction checklist as `checklist` (all
+    the items, in order, pending where no row was written)."""
+    if not FOOTAGE_REFERENCE.fullmatch(reference):
+        return None
+    request = (
+        FootageRequest.objects.select_related("complaint", "incident", "prepared_by", "approved_by")
+        .prefetch_related("pauses", "events__actor", "redaction_items__reviewer")
+        .filter(reference=reference)
+        .first()
+    )
+    if request is None:
+        return None
+    rows = {row.item: row for row in request.redaction_items.all()}
+    request.checklist = [rows.get(item) or RedactionItem(request=request, item=item) for item in RedactionItem.Item]
+    return request
+
+
 def incident_candidates(complaint, *, limit: int = 10) -> list[Incident]:
     """Incidents a complaint may describe: the same field office and city, within 3 days of its
     date (of the incident's window); nearest first."""
     if complaint.incident_date is None or complaint.field_office_id is None:
         return []
     day, window = complaint.incident_date, timedelta(days=CANDIDATE_DAYS)
+    if not date.min + window <= day <= date.max - window:
+        return []  # a mistyped year: nothing happened then
     found = (
         Incident.objects.filter(
+            merged_into__isnull=True,
             field_office_id=complaint.field_office_id,
             city__iexact=complaint.city,
             starts_on__lte=day + window,
             ends_on__gte=day - window,
         )
         .exclude(complaints=complaint)
+        .annotate(complaints_count=_count_of(Incident.complaints.through.objects, "incident"))
         .order_by("starts_on", "pk")[:limit]
     )
     return sorted(found, key=lambda i: min(abs((i.starts_on - day).days), abs((i.ends_on - day).days)))
+
+
+# --- one complaint ---
+
+# The filer's own words on a complaint: not even read (nor decrypted) for those who may not see them.
+COMPLAINT_WORDS = (
+    "officer_names",
+    "badge_numbers",
+    "vehicle_plates",
+    "markings",
+    "injuries_description",
+    "witnesses",
+    "narrative",
+)
+_TIMELINE_ORDER = {"note": 1, "contact_attempt": 2, "referral": 3}
+
+
+def complaint_for_page(reference: str, *, words: bool) -> Complaint | None:
+    """One complaint with everything its staff page shows, in a fixed number of queries."""
+    prefetches = [
+        "allegations",
+        "incidents",
+        "footage_requests",
+        "footage_requests__pauses",
+        Prefetch("events", queryset=ComplaintEvent.objects.select_related("actor")),
+        Prefetch("referrals", queryset=Referral.objects.select_related("created_by")),
+        Prefetch("duplicates", queryset=Complaint.objects.only("pk", "reference", "merged_into").order_by("pk")),
+    ]
+    notes = CaseNote.objects.select_related("author")
+    attempts = ContactAttempt.objects.select_related("actor")
+    complaints = Complaint.objects.select_related("field_office", "assignee", "merged_into", "contact").defer(
+        *[f"merged_into__{name}" for name in COMPLAINT_WORDS]
+    )
+    if words:
+        prefetches += [
+            Prefetch("filer_notes", queryset=ComplaintNote.objects.order_by("created_at", "pk")),
+            "attachments",
+        ]
+    else:
+        complaints = complaints.defer(*COMPLAINT_WORDS)
+        notes, attempts = notes.defer("text"), attempts.defer("note")
+    prefetches += [Prefetch("case_notes", queryset=notes), Prefetch("contact_attempts", queryset=attempts)]
+    return complaints.prefetch_related(*prefetches).filter(reference=reference).first()
+
+
+def complaint_contact(complaint: Complaint) -> ComplaintContact | None:
+    try:
+        return complaint.contact
+    except ComplaintContact.DoesNotExist:
+        return None
+
+
+def contact_masked(contact: ComplaintContact | None) -> dict | None:
+    """What a page may show of a filer's contact before a reveal: which details exist, and at
+    most the last two digits of the phone number."""
+    if contact is None:
+        return None
+    digits = [c for c in contact.phone if c.isdigit()]
+    return {
+        "name": bool(contact.name),
+        "phone": "•••• " + "".join(digits[-2:]) if digits else "",
+        "email": bool(contact.email),
+        "best_times": bool(contact.best_times),
+        "alternate_contact": bool(contact.alternate_contact),
+        "preferred_method": contact.get_preferred_method_display() if contact.preferred_method else "",
+        "safe_to_message": contact.safe_to_message,
+    }
+
+
+def contact_for_page(contact: ComplaintContact | None, *, detailed: bool) -> dict | None:
+    """The contact part of a complaint's page: masked details for those who work on the case
+    (contact_masked), only that there are contact details for anyone else (auditors)."""
+    if contact is None:
+        return None
+    return contact_masked(contact) if detailed else {"on_file": True}
+
+
+def complaint_is_overdue(complaint: Complaint, *, now: datetime | None = None) -> bool:
+    """Not acknowledged by its service-level time."""
+    now = now or timezone.now()
+    return complaint.acknowledged_at is None and complaint.ack_due_at is not None and complaint.ack_due_at < now
+
+
+def complaint_timeline(complaint: Complaint) -> list[dict]:
+    """Its events, internal notes, contact attempts and referrals, newest first (from the
+    prefetched rows of complaint_for_page)."""
+    rows = [{"at": e.created_at, "kind": e.kind, "item": e, "who": e.actor} for e in complaint.events.all()]
+    rows += [{"at": n.created_at, "kind": "note", "item": n, "who": n.author} for n in complaint.case_notes.all()]
+    rows += [
+        {"at": a.created_at, "kind": "contact_attempt", "item": a, "who": a.actor}
+        for a in complaint.contact_attempts.all()
+    ]
+    rows += [
+        {"at": r.created_at, "kind": "referral", "item": r, "who": r.created_by} for r in complaint.referrals.all()
+    ]
+    return sorted(rows, key=lambda r: (r["at"], _TIMELINE_ORDER.get(r["kind"], 0), r["item"].pk), reverse=True)
+
+
+def complaint_assignees() -> list:
+    """Staff who can work on a complaint, for the assignment form."""
+    workers = [roles.LIAISON, roles.SUPERVISOR, roles.ADMIN]
+    users = get_user_model().objects.filter(is_active=True)
+    return list(users.filter(Q(groups__name__in=workers) | Q(is_superuser=True)).distinct().order_by("username"))
+
+
+# --- queue ---
+
+# What a queue row shows: structured facts only. The encrypted columns are never loaded, so
+# nothing is decrypted for a list of 200 rows.
+QUEUE_FIELDS = (
+    "id",
+    "reference",
+    "channel",
+    "language",
+    "is_urgent",
+    "status",
+    "created_at",
+    "version",
+    "ack_due_at",
+    "acknowledged_at",
+    "queue_rank",
+    "field_office__code",
+    "field_office__name",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+QUEUE_ANY_STATUS = "any"
+QUEUE_ASSIGNEE_ME, QUEUE_ASSIGNEE_NONE = "me", "none"
+# The queue's order as one ascending key; keyset pagination compares it as a row value, which
+# PostgreSQL answers from complaint_rank_idx (or complaint_assignee_idx with an assignee).
+QUEUE_KEY_SQL = "(intake_complaint.queue_rank, intake_complaint.created_at, intake_complaint.id) > (%s, %s, %s)"
+
+QueueKey = tuple[int, datetime, int]
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = ""  # "" every status but closed, "any", or one status
+    urgent: bool = False
+    allegation: str = ""
+    field_office: int | None = None
+    language: str = ""
+    channel: str = ""
+    assignee: str = ""  # "" anyone, "me", "none" (unassigned), or a user's id
+    older_than_days: int | None = None
+    overdue: bool = False
+
+
+@dataclass
+class QueuePage:
+    rows: list[Complaint]
+    next_key: QueueKey | None
+
+
+def queue_complaints(filters: QueueFilters, *, user, now: datetime):
+    complaints = Complaint.objects.all()
+    if filters.status == "":
+        complaints = complaints.exclude(status=Status.CLOSED)
+    elif filters.status != QUEUE_ANY_STATUS:
+        complaints = complaints.filter(status=filters.status)
+    if filters.urgent:
+        complaints = complaints.filter(queue_rank=0)
+    if filters.allegation:
+        kinds = Allegation.objects.filter(complaint=OuterRef("pk"), kind=filters.allegation)
+        complaints = complaints.filter(Exists(kinds))
+    if filters.field_office is not None:
+        complaints = complaints.filter(field_office_id=filters.field_office)
+    if filters.language:
+        complaints = complaints.filter(language=filters.language)
+    if filters.channel:
+        complaints = complaints.filter(channel=filters.channel)
+    if filters.assignee == QUEUE_ASSIGNEE_ME:
+        complaints = complaints.filter(assignee=user)
+    elif filters.assignee == QUEUE_ASSIGNEE_NONE:
+        complaints = complaints.filter(assignee__isnull=True)
+    elif filters.assignee:
+        complaints = complaints.filter(assignee_id=int(filters.assignee))
+    if filters.older_than_days is not None:
+        complaints = complaints.filter(created_at__lt=now - timedelta(days=filters.older_than_days))
+    if filters.overdue:
+        complaints = complaints.filter(acknowledged_at__isnull=True, ack_due_at__lt=now)
+    return complaints
+
+
+def queue_page(
+    filters: QueueFilters, *, user, after: QueueKey | None = None, size: int = 50, now: datetime | None = None
+) -> QueuePage:
+    """One page of the triage queue, urgent first then oldest, after a key of the previous page:
+    two queries whatever the size (the complaints with their office and assignee, then their
+    allegations)."""
+    now = now or timezone.now()
+    rows = list(queue_rows(filters, user=user, after=after, limit=size + 1, now=now))
+    more = len(rows) > size
+    rows = rows[:size]
+    today = timezone.localdate(now)
+    for row in rows:
+        row.age_days = (now - row.created_at).days
+        row.is_overdue = complaint_is_overdue(row, now=now)
+        row.is_due_today = (
+            not row.is_overdue
+            and row.acknowledged_at is None
+            and row.ack_due_at is not None
+            and timezone.localdate(row.ack_due_at) == today
+        )
+    return QueuePage(rows=rows, next_key=queue_key(rows[-1]) if more else None)
+
+
+def queue_rows(filters: QueueFilters, *, user, after: QueueKey | None, limit: int, now: datetime):
+    """The page's query (bench/staff_queue.py explains it as it is)."""
+    complaints = queue_complaints(filters, user=user, now=now)
+    if after is not None:
+        rank, created_at, pk = after
+        created_at = connection.ops.adapt_datetimefield_value(created_at)
+        # A fixed clause with bound parameters: the one way to say a row-value comparison.
+        complaints = complaints.extra(where=[QUEUE_KEY_SQL], params=[rank, created_at, pk])  # noqa: S610
+    allegations = Allegation.objects.only("id", "complaint_id", "kind").order_by("kind")
+    return (
+        complaints.select_related("field_office", "assignee")
+        .only(*QUEUE_FIELDS)
+        .prefetch_related(Prefetch("allegations", queryset=allegations))
+        .order_by("queue_rank", "created_at", "id")[:limit]
+    )
+
+
+def queue_key(complaint: Complaint) -> QueueKey:
+    return (complaint.queue_rank, complaint.created_at, complaint.pk)
+
+
+# --- incidents: list, one incident, survey responses to link ---
+
+INCIDENTS_PER_PAGE = 25
+RESPONSE_CANDIDATES = 20
+_REFERENCE = re.compile(r"^(?:IN)?-?0*(\d{1,9})$")
+INCIDENT_REFERENCE = re.compile(r"IN-\d{6,9}")  # as incident_reference_normalise writes it
+
+
+def incident_reference_normalise(text: str) -> str:
+    """What staff type for an incident, as its reference: "in-45", "45" and "IN-000045" are one."""
+    text = text.strip().upper()
+    match = _REFERENCE.match(text)
+    return f"IN-{int(match.group(1)):06d}" if match else text
+
+
+def incident_by_reference(text: str) -> Incident | None:
+    reference = incident_reference_normalise(text)
+    if not _REFERENCE.match(reference):
+        return None  # not even the shape of one: no query (PostgreSQL refuses a NUL, say)
+    return Incident.objects.filter(reference=reference).first()
+
+
+def _count_of(queryset, field: str):
+    """A count per incident as a correlated subquery: computed for the rows shown only, and no
+    join that multiplies rows."""
+    counted = queryset.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def incidents_filtered(
+    *,
+    field_office: str = "",
+    state: str = "",
+    city: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    tag: str = "",
+    text: str = "",
+    show_merged: bool = False,
+):
+    """Incidents for the list page, newest first, with their counts of complaints and footage
+    requests. Merged ones are left out unless asked for."""
+    found = Incident.objects.all()
+    if not show_merged:
+        found = found.filter(merged_into__isnull=True)
+    if field_office:
+        found = found.filter(field_office__code=field_office)
+    if state:
+        found = found.filter(state=state.strip().upper())
+    if city:
+        found = found.filter(city__iexact=city.strip())
+    if date_from:
+        found = found.filter(ends_on__gte=date_from)
+    if date_to:
+        found = found.filter(starts_on__lte=date_to)
+    if tag:
+        # Tags are slugs, so the quoted slug matches one whole tag in the JSON text on any database.
+        found = found.filter(tags__icontains=f'"{slugify(tag, allow_unicode=True)}"')
+    if text:
+        found = found.filter(reference__icontains=text.strip())
+    return (
+        found.select_related("field_office", "merged_into")
+        .defer("summary")
+        .annotate(
+            complaints_count=_count_of(Incident.complaints.through.objects, "incident"),
+            footage_count=_count_of(FootageRequest.objects, "incident"),
+        )
+        .order_by("-starts_on", "-pk")
+    )
+
+
+def incidents_page(*, number, per_page: int = INCIDENTS_PER_PAGE, **filters) -> Page:
+    """One page of the list: two queries (the count and the rows) whatever the page size."""
+    return Paginator(incidents_filtered(**filters), per_page).get_page(number)
+
+
+def incident_for_page(reference: str, *, with_summary: bool) -> Incident:
+    """The incident a page shows; its summary is left encrypted in the database for those who may
+    not read staff's words."""
+    if not _REFERENCE.match(reference):
+        raise Http404
+    found = Incident.objects.select_related("field_office", "merged_into")
+    if not with_summary:
+        found = found.defer("summary")
+    return get_object_or_404(found, reference=reference)
+
+
+def incident_complaints(incident: Incident) -> list:
+    """Its complaints, with only what the incident page shows: never a filer's words."""
+    return list(
+        incident.complaints.only("pk", "reference", "status", "is_urgent", "incident_date", "created_at").order_by(
+            "incident_date", "pk"
+        )
+    )
+
+
+def incident_linked_responses(incident: Incident) -> list[Response]:
+    return list(_response_rows(incident.survey_responses.all()).order_by("created_at", "pk"))
+
+
+def incident_footage(incident: Incident) -> list[FootageRequest]:
+    return list(
+        incident.footage_requests.only("pk", "reference", "status", "received_on", "incident").order_by(
+            "received_on", "pk"
+        )
+    )
+
+
+def incident_response_candidates(incident: Incident, *, limit: int = RESPONSE_CANDIDATES) -> list[Response]:
+    """Survey responses about the incident's field office, given within 3 days of its window, not
+    linked yet; oldest first."""
+    if incident.field_office_id is None:
+        return []
+    zone = timezone.get_current_timezone()
+    # Days near the calendar's ends (a mistyped year) would overflow: no survey was answered then.
+    first, last = date(2, 1, 1), date(9998, 12, 31)
+    start_day = max(incident.starts_on, first) - timedelta(days=CANDIDATE_DAYS)
+    end_day = min(incident.ends_on, last) + timedelta(days=CANDIDATE_DAYS + 1)
+    start = datetime.combine(start_day, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(end_day, datetime.min.time(), tzinfo=zone)
+    found = Response.objects.filter(
+        field_office=incident.field_office.code, created_at__gte=start, created_at__lt=end
+    ).exclude(incidents=incident)
+    return list(_response_rows(found).order_by("created_at", "pk")[:limit])
+
+
+def _response_rows(responses):
+    # The answers stay out: free text is people's own words.
+    return responses.select_related("survey", "organization").only(
+        "pk", "created_at", "language", "channel", "field_office", "survey__title", "organization__name"
+    )
+
+
+# --- reminders ---
+
+# Until there is a decision, the response deadline runs; until the request ends, the hold matters
+# (a decision may still be appealed).
+FOOTAGE_FINAL = tuple(status for status, moves in workflow.FOOTAGE_TRANSITIONS.items() if not moves)
+_REMINDER_FOOTAGE_FIELDS = (
+    "pk", "reference", "status", "received_on", "perfected_on", "extended_on", "expedited_requested",
+    "expedited_granted", "hold_until",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    reference: str
+    due: date | datetime
+    days_left: int = 0  # working days; negative once overdue (a hold counts calendar days)
+    assignee_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Reminders:
+    acknowledgements: list[ReminderItem]  # complaints not acknowledged in time
+    footage_due: list[ReminderItem]  # responses due soon or overdue
+    expedited_due: list[ReminderItem]  # decisions on expedited processing due soon or overdue
+    holds: list[ReminderItem]  # preservation holds lapsing soon (or lapsed) on open requests
+
+    def for_user(self, *, sees_all: bool, user_id: int) -> "Reminders":
+        """A liaison is reminded of their own complaints and the unassigned ones; footage for all."""
+        if sees_all:
+            return self
+        mine = [item for item in self.acknowledgements if item.assignee_id in (None, user_id)]
+        return Reminders(mine, self.footage_due, self.expedited_due, self.holds)
+
+    def is_empty(self) -> bool:
+        return not (self.acknowledgements or self.footage_due or self.expedited_due or self.holds)
+
+
+def reminders_due(*, now: datetime) -> Reminders:
+    """Everything staff should be reminded of at `now`: references and dates only, never a
+    filer's details or words (nothing encrypted is even loaded)."""
+    today = timezone.localtime(now).date()
+    acknowledgements = [
+        ReminderItem(reference, due, clock.working_days_left(timezone.localtime(due).date(), today), assignee_id)
+        for reference, due, assignee_id in Complaint.objects.filter(acknowledged_at__isnull=True, ack_due_at__lt=now)
+        .exclude(status=Status.CLOSED)
+        .order_by("ack_due_at", "pk")
+        .values_list("reference", "ack_due_at", "assignee_id")
+    ]
+    requests = (
+        FootageRequest.objects.exclude(status__in=FOOTAGE_FINAL)
+        .only(*_REMINDER_FOOTAGE_FIELDS)
+        .prefetch_related("pauses")
+        .order_by("pk")
+    )
+    window = settings.REMINDER_FOOTAGE_WORKING_DAYS
+    footage, expedited, holds = [], [], []
+    for request in requests:
+        if request.status in workflow.CLOCK_RUNNING:
+            for due, found in ((footage_due(request), footage), (footage_expedited_due(request), expedited)):
+                if due is not None and (left := clock.working_days_left(due, today)) <= window:
+                    found.append(ReminderItem(request.reference, due, left))
+        if (request.hold_until - today).days <= settings.REMINDER_HOLD_DAYS:
+            holds.append(ReminderItem(request.reference, request.hold_until, (request.hold_until - today).days))
+    return Reminders(
+        acknowledgements,
+        sorted(footage, key=lambda item: item.due),
+        sorted(expedited, key=lambda item: item.due),
+        sorted(holds, key=lambda item: item.due),
+    )
+
+
+def reminder_recipients() -> list:
+    """Active staff with an email address who work on cases (policy CASE_EDIT)."""
+    holders = policy.POLICY[policy.CASE_EDIT]
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(email="")
+        .filter(Q(is_superuser=True) | Q(groups__name__in=holders))
+        .distinct()
+        .order_by("pk")
+    )
+    return [user for user in users if policy.allowed(user, policy.CASE_EDIT)]

@@ -41,6 +41,14 @@ FOOTAGE_TRANSITIONS: dict[str, set[str]] = {
 }
 
 RELEASES = {RELEASED_FULL, RELEASED_PARTIAL}
+# Before a decision the legal clock runs (it may be paused or extended); after one it stops.
+CLOCK_RUNNING = (RECEIVED, ACKNOWLEDGED, SEARCHING, FOOTAGE_LOCATED, REDACTION_REVIEW)
+# The footage must still be kept while a decision or an appeal may come.
+HOLD_NEEDED = tuple(status for status, moves in FOOTAGE_TRANSITIONS.items() if moves)
+# The redaction checklist is worked on once the footage is found, until the release.
+REDACTION_OPEN = (FOOTAGE_LOCATED, REDACTION_REVIEW)
+# The decisions a decision letter tells the requester about.
+DECIDED = (RELEASED_FULL, RELEASED_PARTIAL, NO_FOOTAGE, DENIED, WITHDRAWN)
 
 
 def footage_can_move(current: str, new: str) -> bool:

@@ -1,14 +1,20 @@
+import re
 import time
 from datetime import UTC
 from functools import lru_cache
 
 from django.db import connection
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from intake.models import Complaint, ComplaintEvent, Draft, FieldOffice
 from intake.receipts import receipt_index, receipt_normalise
 from privacy.crypto import blind_index
+
+# The shape of a complaint's reference: anything else is looked up nowhere (PostgreSQL refuses a
+# NUL in a query, for one).
+COMPLAINT_REFERENCE = re.compile(r"C-\d{1,12}")
 
 _offices: tuple[float, list[FieldOffice]] = (0.0, [])
 OFFICES_TTL_SECONDS = 60
@@ -121,3 +127,61 @@ def status_timeline(complaint: Complaint) -> list[dict]:
         detail = Outcome(event.outcome).label if event.outcome else ""
         rows.append({"at": event.created_at, "code": event.status, "label": label, "detail": detail})
     return rows
+
+
+# --- organisation portal ---
+
+# What an organisation's member sees of a complaint filed for it: structured facts only. The
+# encrypted fields (contact, names, the filer's words) are never even loaded.
+PORTAL_LIST_FIELDS = ("id", "reference", "created_at", "status", "outcome", "is_urgent")
+PORTAL_FACT_FIELDS = (
+    *PORTAL_LIST_FIELDS, "channel", "language", "filer_role", "urgent_flags", "incident_date", "date_is_approximate",
+    "time_of_day", "city", "state", "place_type", "field_office__name", "agency", "officer_count", "officers_masked",
+    "body_camera_seen", "body_camera_recording", "adults_count", "children_count", "injuries", "medical_care",
+    "taken_into_custody", "wants",
+)  # fmt: skip
+
+
+def _organization_complaints(user):
+    return Complaint.objects.filter(organization__memberships__user=user)
+
+
+def organization_complaints(user):
+    """The complaints filed for the user's organisations, newest first, each with the time of its
+    last status change (`last_status_at`), in one query."""
+    last_change = (
+        ComplaintEvent.objects.filter(complaint=OuterRef("pk"), kind=ComplaintEvent.Kind.STATUS)
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+    return (
+        _organization_complaints(user)
+        .only(*PORTAL_LIST_FIELDS)
+        .annotate(last_status_at=Subquery(last_change))
+        .order_by("-created_at", "-id")
+    )
+
+
+def organization_complaint(user, reference: str) -> Complaint | None:
+    """One complaint of the user's organisations, with its history as `timeline_events` and its
+    allegation codes as `allegation_kinds`; None for any other, which must look the same as one
+    that does not exist."""
+    reference = reference.strip().upper()
+    if not COMPLAINT_REFERENCE.fullmatch(reference):
+        return None
+    complaint = (
+        _organization_complaints(user)
+        .filter(reference=reference)
+        .select_related("field_office")
+        .only(*PORTAL_FACT_FIELDS)
+        .first()
+    )
+    if complaint is None:
+        return None
+    complaint.timeline_events = list(
+        complaint.events.filter(kind__in=[ComplaintEvent.Kind.STATUS, ComplaintEvent.Kind.INFO_ADDED]).only(
+            *EVENT_FIELDS
+        )
+    )
+    complaint.allegation_kinds = sorted(complaint.allegations.values_list("kind", flat=True))
+    return complaint

@@ -11,4 +11,7 @@ urlpatterns = [
     path("status/", views.status, name="status"),
     path("status/add/", views.status_add, name="status_add"),
     path("status/withdraw/", views.status_withdraw, name="status_withdraw"),
+    # An organisation's own complaints (the advocate role).
+    path("work/complaints/", views.work_complaints, name="work_complaints"),
+    path("work/complaints/<str:reference>/", views.work_complaint, name="work_complaint"),
 ]

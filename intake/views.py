@@ -1,6 +1,9 @@
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import policy
 from core.errors import ApplicationError
-from intake import services
+from intake import choices, services
 from intake.forms import (
     STEP_FORMS,
     STEP_NAMES,
@@ -28,6 +32,8 @@ from intake.receipts import receipt_digits, receipt_display
 from intake.selectors import (
     complaint_by_receipt,
     draft_by_token,
+    organization_complaint,
+    organization_complaints,
     receipt_is_pending,
     status_timeline,
 )
@@ -323,3 +329,74 @@ def status_withdraw(request: HttpRequest, complaint, receipt_value: str) -> Http
     services.complaint_withdraw(complaint=complaint)
     complaint = complaint_by_receipt(receipt_value)
     return _status_page(request, complaint, receipt_value, message=_("Your complaint is now closed."))
+
+
+# --- organisation portal ---
+
+PORTAL_PAGE_SIZE = 25
+
+
+def org_member_required(view):
+    """Signed in (else the sign-in page) and a member of an organisation (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not policy.allowed(request.user, policy.ORG_PORTAL):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@never_cache
+@require_http_methods(["GET"])
+@org_member_required
+def work_complaints(request: HttpRequest) -> HttpResponse:
+    page = Paginator(organization_complaints(request.user), PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "intake/work_complaints.html", {"page": page})
+
+
+def _labels(choice_class, codes) -> str:
+    return ", ".join(str(choice_class(code).label) for code in codes if code in choice_class.values)
+
+
+def _portal_facts(complaint) -> list[tuple[str, str]]:
+    """The structured facts, in words, that have an answer."""
+    place = ", ".join(part for part in (complaint.city, complaint.state) if part)
+    date_label = _("Date (approximate)") if complaint.date_is_approximate else _("Date")
+    facts = [
+        (_("Filed through"), complaint.get_channel_display()),
+        (_("Language"), complaint.get_language_display()),
+        (_("Who filed"), complaint.get_filer_role_display()),
+        (_("Urgent"), _labels(choices.UrgentFlag, complaint.urgent_flags)),
+        (_("What happened"), _labels(choices.Allegation, complaint.allegation_kinds)),
+        (date_label, complaint.incident_date),
+        (_("Time of day"), complaint.get_time_of_day_display()),
+        (_("Place"), place),
+        (_("Kind of place"), complaint.get_place_type_display()),
+        (_("ICE field office"), complaint.field_office.name if complaint.field_office else ""),
+        (_("Agency"), complaint.get_agency_display()),
+        (_("Number of officers"), complaint.officer_count),
+        (_("Officers wore masks"), complaint.get_officers_masked_display()),
+        (_("Body camera seen"), complaint.get_body_camera_seen_display()),
+        (_("Body camera recording"), complaint.get_body_camera_recording_display()),
+        (_("Adults affected"), complaint.adults_count),
+        (_("Children affected"), complaint.children_count),
+        (_("Injuries"), complaint.get_injuries_display()),
+        (_("Medical care"), complaint.get_medical_care_display()),
+        (_("Taken into custody"), complaint.get_taken_into_custody_display()),
+        (_("What the person wants"), _labels(choices.Want, complaint.wants)),
+    ]
+    return [(label, value) for label, value in facts if value not in (None, "")]
+
+
+@never_cache
+@require_http_methods(["GET"])
+@org_member_required
+def work_complaint(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = organization_complaint(request.user, reference)
+    if complaint is None:  # another organisation's looks the same as none at all
+        raise Http404("complaint")
+    context = {"complaint": complaint, "timeline": status_timeline(complaint), "facts": _portal_facts(complaint)}
+    return render(request, "intake/work_complaint.html", context)

@@ -174,3 +174,13 @@ def staff_client(client):
         return staff_login(client, user)
 
     return login
+
+
+def sign_in(client, user):
+    """Signs `user` in as they would: staff with their second factor, anyone else with a password."""
+    from accounts.policy import is_staff_member
+
+    if is_staff_member(user):
+        return staff_login(client, user)
+    client.force_login(user)
+    return client

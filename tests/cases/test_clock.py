@@ -68,3 +68,26 @@ def test_working_days_left_counts_down_and_below_zero():
     assert working_days_left(due, D(2026, 12, 18)) == 2
     assert working_days_left(due, D(2026, 12, 24)) == -2
     assert working_days_left(due, D(2026, 11, 25)) == 18  # Thanksgiving not counted
+
+
+def test_dates_at_the_end_of_the_calendar_give_no_due_date_rather_than_an_error():
+    assert response_due(perfected_on=D(9999, 12, 20)) is None
+    assert response_due(perfected_on=D(2026, 3, 2), pauses=[Pause(D(2026, 3, 6), D(9999, 12, 31))]) is None
+    assert expedited_decision_due(D(9999, 12, 25)) is None
+
+
+def test_working_days_left_is_exact_and_quick_however_far_the_due_date():
+    import time
+    from datetime import timedelta
+
+    today = D(2026, 11, 23)
+    for offset in range(-400, 400):  # against counting one day at a time, across many holidays
+        due = today + timedelta(days=offset)
+        step = 1 if offset > 0 else -1
+        days = [today + timedelta(days=n * step) for n in range(1, abs(offset) + 1)]
+        counted = step * sum(1 for day in days if is_working_day(day))
+        assert working_days_left(due, today) == counted, due
+    started = time.monotonic()
+    assert working_days_left(D(9999, 12, 31), today) > 2_000_000
+    assert working_days_left(D(1, 1, 1), today) < -500_000
+    assert time.monotonic() - started < 1

@@ -4,24 +4,33 @@ refused, and the legal clock following pauses and extensions."""
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
 from accounts import roles
 from cases import workflow as w
-from cases.models import FootageEvent, FootageRequest
+from cases.models import FootageEvent, FootageRequest, RedactionItem
 from cases.selectors import footage_due, footage_expedited_due
 from cases.services import (
     footage_approve_release,
     footage_extend,
     footage_move,
     footage_pause,
+    footage_redaction_set,
     footage_request_create,
     footage_resume,
 )
 from core.errors import ApplicationError
 from privacy.models import AuditEvent
+from tests.conftest import staff_login
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Today is after every date these tests give: no date may be in the future."""
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2027, 2, 1))
 
 
 @pytest.fixture
@@ -37,6 +46,13 @@ def request_(liaison):
 def move(request, to, actor, **extra):
     request.refresh_from_db()
     return footage_move(request=request, to=to, actor=actor, version=request.version, **extra)
+
+
+def check_everything(request, actor):
+    """The redaction checklist complete, which a release and its approval need."""
+    for item in RedactionItem.Item:
+        request.refresh_from_db()
+        footage_redaction_set(request=request, item=item, state="done", actor=actor, version=request.version)
 
 
 def test_a_request_gets_a_reference_a_hold_and_its_first_event(request_, liaison, settings):
@@ -77,6 +93,7 @@ def test_no_footage_needs_its_reason(request_, liaison):
 def test_a_release_needs_a_second_reviewer_who_is_not_the_preparer(request_, liaison, supervisor):
     for to in (w.ACKNOWLEDGED, w.SEARCHING, w.FOOTAGE_LOCATED, w.REDACTION_REVIEW):
         move(request_, to, liaison)
+    check_everything(request_, liaison)
     with pytest.raises(ApplicationError) as refused:
         move(request_, w.RELEASED_FULL, liaison)
     assert refused.value.code == "second_reviewer"
@@ -100,13 +117,14 @@ def test_a_release_needs_a_second_reviewer_who_is_not_the_preparer(request_, lia
 def test_an_approval_records_the_preparer_and_the_second_reviewer(request_, liaison, supervisor):
     for to in (w.ACKNOWLEDGED, w.SEARCHING, w.FOOTAGE_LOCATED, w.REDACTION_REVIEW):
         move(request_, to, liaison)
+    check_everything(request_, liaison)
     request_.refresh_from_db()
     footage_approve_release(request=request_, approver=supervisor, version=request_.version)
     request_.refresh_from_db()
     assert request_.approved_by == supervisor and request_.prepared_by == liaison
 
 
-def test_the_due_date_follows_pauses_and_the_extension(request_, liaison):
+def test_the_due_date_follows_pauses_and_the_extension(request_, liaison, later):
     assert footage_due(request_) == date(2026, 12, 22)  # 20 working days, Thanksgiving skipped
     footage_pause(request=request_, on=date(2026, 11, 30), actor=liaison, version=1)
     request_.refresh_from_db()
@@ -123,7 +141,7 @@ def test_the_due_date_follows_pauses_and_the_extension(request_, liaison):
         footage_extend(request=request_, on=date(2026, 12, 11), actor=liaison, version=request_.version)
 
 
-def test_an_expedited_request_is_decided_within_ten_days(liaison):
+def test_an_expedited_request_is_decided_within_ten_days(liaison, later):
     request = footage_request_create(
         requester_type=FootageRequest.Requester.JOURNALIST,
         received_on=date(2026, 12, 24),
@@ -138,7 +156,7 @@ def test_the_admin_shows_requests_but_changes_nothing(client, request_):
     from django.contrib.auth import get_user_model
 
     admin = get_user_model().objects.create_superuser("root", "root@example.org", "pw-for-tests-only")
-    client.force_login(admin)
+    staff_login(client, admin)
     assert request_.reference in client.get("/admin/cases/footagerequest/").content.decode()
     assert client.get(f"/admin/cases/footagerequest/{request_.pk}/change/").status_code == 200
     assert (

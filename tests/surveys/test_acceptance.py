@@ -11,6 +11,7 @@ import pytest
 from surveys import selectors
 from surveys.models import Response
 from surveys.services import batch_import
+from tests.conftest import sign_in
 from tests.surveys.test_batches import SEEDED_MULTIPLE, SEEDED_SINGLE, seeded_rows, upload
 from tests.surveys.test_sms import SPANISH, text, twilio  # noqa: F401 (a fixture, used below)
 from tests.surveys.test_web import ANSWERS, answer_whole_survey
@@ -84,7 +85,7 @@ def test_three_channels_give_results_that_match_the_raw_answers(
     assert +got == +expected
 
     # The staff page shows the same numbers, and the export holds every response.
-    client.force_login(liaison)
+    sign_in(client, liaison)
     page = client.get("/en/work/surveys/body-cameras/results/")
     assert page.status_code == 200 and "504" in page.content.decode()
     export = client.get("/en/work/surveys/body-cameras/results/export.csv")

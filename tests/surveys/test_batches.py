@@ -29,6 +29,7 @@ from surveys.services import (
     survey_draft_version,
     survey_version_publish,
 )
+from tests.conftest import sign_in
 from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -598,7 +599,7 @@ def test_500_rows_for_the_seeded_survey_import_exactly_what_the_file_says(
 
 @pytest.fixture
 def signed_in(client, advocate):
-    client.force_login(advocate)
+    sign_in(client, advocate)
     return client
 
 
@@ -657,7 +658,7 @@ def test_a_person_in_several_organizations_chooses_one(client, survey, organizat
     from accounts.models import Membership
 
     Membership.objects.create(user=user, organization=other)
-    client.force_login(user)
+    sign_in(client, user)
     page = client.get("/en/work/surveys/paper-test/batches/").content.decode()
     assert "Border Rights" in page and "Gulf Coast Legal Aid" in page
     answer = client.post(
@@ -683,7 +684,7 @@ def test_the_template_has_every_column_an_example_and_a_byte_order_mark(signed_i
 def test_a_member_of_another_organization_cannot_see_a_batch(client, send):
     batch = send(csv_bytes([GOOD]))
     stranger = UserFactory(username="otro", role=roles.ADVOCATE, organization=OrganizationFactory())
-    client.force_login(stranger)
+    sign_in(client, stranger)
     assert client.get(f"/en/work/surveys/batches/{batch.pk}/").status_code == 404
     assert client.post(f"/en/work/surveys/batches/{batch.pk}/", {"action": "discard"}).status_code == 404
     listing = client.get("/en/work/surveys/paper-test/batches/").content.decode()
@@ -696,7 +697,7 @@ def test_staff_see_every_batch_and_the_public_none(client, send, liaison):
     batch = send(csv_bytes([GOOD]))
     answer = client.get(f"/en/work/surveys/batches/{batch.pk}/")
     assert answer.status_code == 302 and "sign-in" in answer["Location"]
-    client.force_login(liaison)
+    sign_in(client, liaison)
     assert client.get(f"/en/work/surveys/batches/{batch.pk}/").status_code == 200
     assert "forty.csv" in client.get("/en/work/surveys/paper-test/batches/").content.decode()
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from surveys.conversation import keyword_problem, starts
 from surveys.models import Survey
 from surveys.services import survey_define, survey_import_xlsform
+from tests.conftest import staff_login
 from tests.surveys.test_xlsform import SETTINGS, i18n, staff, workbook  # noqa: F401  (staff: a fixture)
 
 RESERVED = [
@@ -47,7 +48,7 @@ def test_survey_define_refuses_it():
 
 @pytest.mark.django_db
 def test_the_admin_refuses_it_with_a_clear_message(client, staff):  # noqa: F811
-    client.force_login(staff)
+    staff_login(client, staff)
     data = {
         "slug": "by-hand-si", **i18n("title", {"en": "By hand"}), **i18n("description", {}),
         **i18n("document", {}), "keyword": "si", "status": "draft", "audience": "public",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts import roles
 from surveys.models import Invitation, Response, ResponseDraft, Survey
 from surveys.services import invitation_create, response_draft_start
+from tests.conftest import staff_login
 from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -241,7 +242,7 @@ def test_work_pages_need_a_signed_in_member(client, body_cameras, advocate):
     reply = client.get("/en/work/surveys/")
     assert reply.status_code == 302 and "/account/sign-in/" in reply.headers["Location"]
     outsider = UserFactory(username="someone", role=roles.AUDITOR)
-    sign_in(client, outsider)
+    staff_login(client, outsider)
     assert client.get("/en/work/surveys/body-cameras/interview/").status_code == 404
 
 

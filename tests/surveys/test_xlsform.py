@@ -21,6 +21,7 @@ from surveys.services import (
     survey_version_publish,
 )
 from surveys.xlsform import MAX_UNCOMPRESSED_BYTES, read_xlsform, version_definition, write_xlsform
+from tests.conftest import sign_in, staff_login
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -363,7 +364,7 @@ def upload(data: bytes, name="form.xlsx"):
 
 
 def test_staff_import_a_form_in_the_admin(client, staff):
-    client.force_login(staff)
+    staff_login(client, staff)
     listing = client.get("/admin/surveys/survey/")
     assert listing.status_code == 200 and "Import an XLSForm" in listing.content.decode()
     page = client.get("/admin/surveys/survey/import-xlsform/")
@@ -386,7 +387,7 @@ def test_staff_import_a_form_in_the_admin(client, staff):
 
 
 def test_staff_publish_a_draft_in_the_admin_and_it_then_cannot_change(client, staff):
-    client.force_login(staff)
+    staff_login(client, staff)
     survey, _warnings = survey_import_xlsform(data=workbook(), created_by=staff)
     version = survey.versions.get()
     assert client.get(f"/admin/surveys/surveyversion/{version.pk}/change/").status_code == 200
@@ -408,7 +409,7 @@ def test_staff_publish_a_draft_in_the_admin_and_it_then_cannot_change(client, st
 
 
 def test_publishing_an_empty_draft_in_the_admin_shows_why(client, staff):
-    client.force_login(staff)
+    staff_login(client, staff)
     survey = Survey.objects.create(slug="empty-one", title={"en": "Empty"})
     draft = survey_draft_version(survey=survey)
     response = client.post(
@@ -420,9 +421,9 @@ def test_publishing_an_empty_draft_in_the_admin_shows_why(client, staff):
 
 
 def test_people_who_do_not_build_surveys_cannot_import(client, advocate, auditor):
-    client.force_login(advocate)
+    sign_in(client, advocate)
     assert client.get("/admin/surveys/survey/import-xlsform/").status_code == 302  # not staff: to the login
-    client.force_login(auditor)
+    staff_login(client, auditor)
     assert client.get("/admin/surveys/survey/").status_code == 200  # may look
     assert client.get("/admin/surveys/survey/import-xlsform/").status_code == 403
     before = counts()
@@ -437,7 +438,7 @@ def test_the_export_view_downloads_the_published_version(client, staff, advocate
     if anonymous.status_code == 302:
         assert "sign" in anonymous["Location"] or "login" in anonymous["Location"]
     for person in (staff, advocate):
-        client.force_login(person)
+        sign_in(client, person)
         response = client.get(url)
         assert response.status_code == 200
         assert response["Content-Disposition"] == 'attachment; filename="body-cameras.xlsx"'
@@ -457,7 +458,7 @@ def i18n(name: str, texts: dict) -> dict:
 
 
 def test_staff_edit_a_draft_question_and_its_choices_in_the_admin(client, staff):
-    client.force_login(staff)
+    staff_login(client, staff)
     survey, _warnings = survey_import_xlsform(data=workbook(), created_by=staff)
     version = survey.versions.get()
     question = version.questions.get(name="contact_place")
@@ -490,7 +491,7 @@ def test_staff_edit_a_draft_question_and_its_choices_in_the_admin(client, staff)
 
 
 def test_a_question_added_on_a_draft_version_page_goes_last(client, staff):
-    client.force_login(staff)
+    staff_login(client, staff)
     survey = Survey.objects.create(slug="one-question", title={"en": "One"})
     version = survey_draft_version(survey=survey)
     data = {
@@ -513,7 +514,7 @@ def test_a_question_added_on_a_draft_version_page_goes_last(client, staff):
 
 
 def test_a_survey_made_by_hand_opens_only_once_a_version_is_published(client, staff):
-    client.force_login(staff)
+    staff_login(client, staff)
     data = {
         "slug": "by-hand", **i18n("title", {"en": "By hand", "es": "A mano"}), **i18n("description", {}),
         **i18n("document", {}), "keyword": "hand1", "status": "open", "audience": "public",
@@ -531,7 +532,7 @@ def test_a_survey_made_by_hand_opens_only_once_a_version_is_published(client, st
 
 
 def test_staff_hand_out_an_invitation_from_the_admin(client, staff, organization):
-    client.force_login(staff)
+    staff_login(client, staff)
     seeded = Survey.objects.get(slug="body-cameras")
     draft_survey = Survey.objects.create(slug="not-open", title={"en": "Not open"})
     refused = client.post(
