@@ -113,6 +113,17 @@ class Complaint(TimeStampedModel):
             models.Index(fields=["status", "-is_urgent", "created_at"], name="complaint_queue_idx"),
             models.Index(fields=["queue_rank", "created_at", "id"], name="complaint_rank_idx"),
             models.Index(fields=["assignee", "queue_rank", "created_at", "id"], name="complaint_assignee_idx"),
+            # The queue shows open complaints by default; most complaints of past years are closed.
+            models.Index(
+                fields=["queue_rank", "created_at", "id"],
+                name="complaint_open_rank_idx",
+                condition=~models.Q(status="closed"),
+            ),
+            models.Index(
+                fields=["field_office", "queue_rank", "created_at", "id"],
+                name="complaint_open_office_idx",
+                condition=~models.Q(status="closed"),
+            ),
             models.Index(fields=["ack_due_at"], name="complaint_ack_due_idx", condition=models.Q(acknowledged_at=None)),
             models.Index(fields=["state", "incident_date"], name="complaint_place_date_idx"),
         ]
