@@ -58,7 +58,7 @@ INSERT INTO intake_complaint (
     vehicle_plates, markings, officers_masked, body_camera_seen, body_camera_recording, adults_count,
     children_count, injuries, injuries_description, medical_care, taken_into_custody, witnesses, narrative,
     wants, is_anonymous, consent_contact, consent_share_oversight, consent_statistics, age_range, gender,
-    race_ethnicity, assignee_id, ack_due_at, acknowledged_at, version
+    race_ethnicity, assignee_id, ack_due_at, acknowledged_at, version, needs_interpreter
 )
 SELECT
     created, created, 'C-' || lpad(g::text, 7, '0'), md5('receipt' || g), 'bench:' || g,
@@ -79,7 +79,7 @@ SELECT
          ELSE (CASE extract(isodow FROM created) WHEN 4 THEN 4 WHEN 5 THEN 4 WHEN 6 THEN 3 ELSE 2 END)
               * interval '1 day' END,
     CASE WHEN status <> 'received' THEN created + r5 * interval '40 hours' END,
-    1
+    1, r2 >= .87 AND r2 < .92 AND r5 < .3
 FROM (
     SELECT g, created, urgent, r2, r3, r4, r5,
         CASE WHEN age < 14 THEN CASE WHEN r6 < .35 THEN 'received' WHEN r6 < .60 THEN 'acknowledged'

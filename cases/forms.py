@@ -62,6 +62,14 @@ class QueueFilterForm(forms.Form):
     )
     urgent = forms.BooleanField(label=_("Urgent only"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    needs_interpreter = forms.BooleanField(label=_("Needs an interpreter only"), required=False)
+    caller_language = forms.CharField(
+        label=_("Language the caller named"),
+        help_text=_("As staff wrote it down from the recording, like Mam or K'iche'."),
+        required=False,
+        max_length=60,
+        strip=True,
+    )
     allegation = forms.ChoiceField(
         label=_("Allegation"), required=False, choices=[("", _("Any")), *ALLEGATION_SHORT.items()]
     )
@@ -96,6 +104,8 @@ class QueueFilterForm(forms.Form):
             assignee=data["assignee"],
             older_than_days=data["older_than"],
             overdue=data["overdue"],
+            needs_interpreter=data["needs_interpreter"],
+            caller_language=data["caller_language"].replace("\x00", ""),
         )
 
     def page_size(self) -> int:

@@ -281,3 +281,49 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Transcript(models.Model):
+    """A caller's recording written out (transcript) or put into another language (translation)
+    by staff, with who entered it and how it was made: by a person, or by a machine named, so
+    that whoever reads it knows how far to trust it."""
+
+    class Kind(models.TextChoices):
+        TRANSCRIPT = "transcript", _("Transcript")
+        TRANSLATION = "translation", _("Translation")
+
+    class Method(models.TextChoices):
+        PERSON = "person", _("By a person")
+        MACHINE = "machine", _("By a machine")
+
+    complaint = models.ForeignKey("intake.Complaint", on_delete=models.CASCADE, related_name="transcripts")
+    attachment = models.ForeignKey(
+        "intake.Attachment", null=True, blank=True, on_delete=models.SET_NULL, related_name="transcripts"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # One of the site's languages, or "" with the caller's own naming in language_other ("Mam").
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
+    language_other = models.CharField(max_length=100, blank=True)
+    text = EncryptedTextField()
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(max_length=16, choices=Method.choices)
+    machine_name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(method="machine", machine_name=""), name="transcript_machine_named"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(language="", language_other=""), name="transcript_language_given"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.complaint_id}"
+
+    @property
+    def language_label(self) -> str:
+        return self.language_other if not self.language else str(self.get_language_display())

@@ -14,12 +14,21 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
 
 from accounts import policy, roles
 from cases import clock, workflow
-from cases.models import CaseNote, ContactAttempt, FootageRequest, Incident, RedactionItem, Referral
+from cases.models import CaseNote, ContactAttempt, FootageRequest, Incident, RedactionItem, Referral, Transcript
 from intake.choices import Status
-from intake.models import Allegation, Complaint, ComplaintContact, ComplaintEvent, ComplaintNote
+from intake.models import (
+    Allegation,
+    Complaint,
+    ComplaintContact,
+    ComplaintEvent,
+    ComplaintNote,
+    VoiceCall,
+    VoiceRecording,
+)
 from surveys.models import Response
 
 CANDIDATE_DAYS = 3
@@ -188,9 +197,11 @@ def complaint_for_page(reference: str, *, words: bool) -> Complaint | None:
     ]
     notes = CaseNote.objects.select_related("author")
     attempts = ContactAttempt.objects.select_related("actor")
-    complaints = Complaint.objects.select_related("field_office", "assignee", "merged_into", "contact").defer(
-        *[f"merged_into__{name}" for name in COMPLAINT_WORDS]
-    )
+    transcripts = Transcript.objects.select_related("made_by")
+    recordings = VoiceRecording.objects.order_by("created_at", "pk")
+    complaints = Complaint.objects.select_related(
+        "field_office", "assignee", "merged_into", "contact", "voice_call"
+    ).defer(*[f"merged_into__{name}" for name in COMPLAINT_WORDS], "voice_call__from_number", "voice_call__receipt")
     if words:
         prefetches += [
             Prefetch("filer_notes", queryset=ComplaintNote.objects.order_by("created_at", "pk")),
@@ -198,8 +209,13 @@ def complaint_for_page(reference: str, *, words: bool) -> Complaint | None:
         ]
     else:
         complaints = complaints.defer(*COMPLAINT_WORDS)
-        notes, attempts = notes.defer("text"), attempts.defer("note")
-    prefetches += [Prefetch("case_notes", queryset=notes), Prefetch("contact_attempts", queryset=attempts)]
+        notes, attempts, transcripts = notes.defer("text"), attempts.defer("note"), transcripts.defer("text")
+    prefetches += [
+        Prefetch("case_notes", queryset=notes),
+        Prefetch("contact_attempts", queryset=attempts),
+        Prefetch("transcripts", queryset=transcripts),
+        Prefetch("voice_call__recordings", queryset=recordings),
+    ]
     return complaints.prefetch_related(*prefetches).filter(reference=reference).first()
 
 
@@ -256,6 +272,76 @@ def complaint_timeline(complaint: Complaint) -> list[dict]:
     return sorted(rows, key=lambda r: (r["at"], _TIMELINE_ORDER.get(r["kind"], 0), r["item"].pk), reverse=True)
 
 
+# intake's labels of a call's recordings are for developers; staff read these.
+RECORDING_LABELS = {
+    VoiceRecording.Kind.STORY: gettext_lazy("What happened, in the caller's words"),
+    VoiceRecording.Kind.LANGUAGE_NAME: gettext_lazy("The caller naming their language"),
+}
+RECORDING_STATUS_LABELS = {
+    VoiceRecording.Status.PENDING: gettext_lazy("Not fetched from the phone service yet"),
+    VoiceRecording.Status.READY: gettext_lazy("Being fetched from the phone service"),
+    VoiceRecording.Status.ATTACHED: gettext_lazy("Kept, encrypted"),
+    VoiceRecording.Status.ABSENT: gettext_lazy("No sound was recorded"),
+    VoiceRecording.Status.FAILED: gettext_lazy("The phone service could not record it"),
+    VoiceRecording.Status.REFUSED: gettext_lazy(
+        "Not fetched: its web address was not the phone service's. Tell an administrator."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CallRecording:
+    kind: str
+    label: str
+    status: str
+    status_label: str
+    duration: str  # "m:ss", or ""
+    attachment_id: int | None
+    attachment: object | None  # the Attachment to play; None when not fetched or not for this reader
+
+
+def complaint_voice(complaint: Complaint, *, words: bool) -> dict:
+    """The phone call's recordings, the one in which the caller named their language, the
+    transcripts (each with the recording it is of), and the audio files a transcript may be of,
+    all from the prefetched rows of complaint_for_page."""
+    try:
+        call = complaint.voice_call
+    except VoiceCall.DoesNotExist:
+        call = None
+    files = {a.pk: a for a in complaint.attachments.all()} if words else {}
+    recordings = []
+    for found in call.recordings.all() if call is not None else []:
+        seconds = found.duration
+        recordings.append(
+            CallRecording(
+                kind=found.kind,
+                label=str(RECORDING_LABELS.get(found.kind, found.kind)),
+                status=found.status,
+                status_label=str(RECORDING_STATUS_LABELS.get(found.status, found.status)),
+                duration=f"{seconds // 60}:{seconds % 60:02d}" if seconds else "",
+                attachment_id=found.attachment_id,
+                attachment=files.get(found.attachment_id),
+            )
+        )
+    recordings.sort(key=lambda r: r.kind != VoiceRecording.Kind.LANGUAGE_NAME)
+    labels = {r.attachment_id: r.label for r in recordings if r.attachment_id is not None}
+    transcripts = list(complaint.transcripts.all())
+    for transcript in transcripts:
+        transcript.recording_label = labels.get(transcript.attachment_id, "")
+    identified = {t.language_label for t in transcripts if t.kind == Transcript.Kind.TRANSCRIPT}
+    return {
+        "recordings": recordings,
+        "language_name": next((r for r in recordings if r.kind == VoiceRecording.Kind.LANGUAGE_NAME), None),
+        "transcripts": transcripts,
+        "identified": sorted(identified),
+        "audio_files": [
+            (a.pk, labels.get(a.pk) or f"{a.get_kind_display()} {index}")
+            for index, a in enumerate((a for a in files.values() if a.kind == "audio"), start=1)
+        ],
+        "call_files": set(labels),
+    }
+
+
 def complaint_assignees() -> list:
     """Staff who can work on a complaint, for the assignment form."""
     workers = [roles.LIAISON, roles.SUPERVISOR, roles.ADMIN]
@@ -273,6 +359,7 @@ QUEUE_FIELDS = (
     "channel",
     "language",
     "is_urgent",
+    "needs_interpreter",
     "status",
     "created_at",
     "version",
@@ -305,6 +392,8 @@ class QueueFilters:
     assignee: str = ""  # "" anyone, "me", "none" (unassigned), or a user's id
     older_than_days: int | None = None
     overdue: bool = False
+    needs_interpreter: bool = False
+    caller_language: str = ""  # a language staff identified in a transcript, e.g. "Mam"
 
 
 @dataclass
@@ -340,6 +429,11 @@ def queue_complaints(filters: QueueFilters, *, user, now: datetime):
         complaints = complaints.filter(created_at__lt=now - timedelta(days=filters.older_than_days))
     if filters.overdue:
         complaints = complaints.filter(acknowledged_at__isnull=True, ack_due_at__lt=now)
+    if filters.needs_interpreter:
+        complaints = complaints.filter(needs_interpreter=True)
+    if filters.caller_language:
+        named = Transcript.objects.filter(complaint=OuterRef("pk"), language_other__iexact=filters.caller_language)
+        complaints = complaints.filter(Exists(named))
     return complaints
 
 

@@ -29,6 +29,7 @@ from cases.models import (
     RedactionItem,
     Referral,
     ReminderSent,
+    Transcript,
 )
 from cases.selectors import Reminders, reminder_recipients, reminders_due
 from core.errors import ApplicationError
@@ -598,6 +599,76 @@ def complaint_reveal(*, complaint: Complaint, actor, reason: str) -> dict:
         "best_times": contact.best_times,
         "alternate_contact": contact.alternate_contact,
     }
+
+
+# --- voice casework: transcripts and translations ---
+
+TRANSCRIPT_MAX_CHARS = 100_000
+TRANSCRIPT_NAME_MAX_CHARS = 100
+
+
+def transcript_add(
+    *,
+    complaint: Complaint,
+    actor,
+    attachment_id: int | None,
+    kind: str,
+    language: str,
+    language_other: str,
+    text: str,
+    method: str,
+    machine_name: str,
+) -> Transcript:
+    """A transcript or translation of one of the complaint's recordings (or of the complaint as a
+    whole when attachment_id is None), entered by `actor`; the text is encrypted and never in the
+    audit log."""
+    if not policy.allowed(actor, policy.CASE_EDIT):
+        raise ApplicationError(_("You cannot add transcripts."), code="permission")
+    text = (text or "").strip()
+    language, language_other = (language or "").strip(), " ".join((language_other or "").split())
+    machine_name = " ".join((machine_name or "").split())
+    _storable(text, language, language_other, machine_name)
+    if kind not in Transcript.Kind.values:
+        raise ApplicationError(_("Choose whether this is a transcript or a translation."), code="kind")
+    if method not in Transcript.Method.values:
+        raise ApplicationError(_("Choose who made it: a person or a machine."), code="method")
+    if method == Transcript.Method.MACHINE and not machine_name:
+        raise ApplicationError(_("Name the machine or service that made it."), code="machine_name")
+    if len(machine_name) > TRANSCRIPT_NAME_MAX_CHARS or len(language_other) > TRANSCRIPT_NAME_MAX_CHARS:
+        raise ApplicationError(_("Keep the names short."), code="too_long")
+    if language and language not in dict(settings.LANGUAGES):
+        raise ApplicationError(_("Choose a language from the list, or name another."), code="language")
+    if language:
+        language_other = ""
+    elif not language_other:
+        raise ApplicationError(_("Say which language it is in."), code="language")
+    if not text:
+        raise ApplicationError(_("Write the text first."), code="empty")
+    if len(text) > TRANSCRIPT_MAX_CHARS:
+        raise ApplicationError(_("This text is too long."), code="too_long")
+    attachment = None
+    if attachment_id is not None:
+        if 0 < attachment_id < 2**63:  # a bigint, or none of them
+            attachment = Attachment.objects.filter(pk=attachment_id, complaint=complaint).only("pk").first()
+        if attachment is None:
+            raise ApplicationError(_("Choose one of this complaint's recordings."), code="attachment")
+    with transaction.atomic():
+        transcript = Transcript.objects.create(
+            complaint=complaint,
+            attachment=attachment,
+            kind=kind,
+            language=language,
+            language_other=language_other,
+            text=text,
+            made_by=actor,
+            method=method,
+            machine_name=machine_name if method == Transcript.Method.MACHINE else "",
+        )
+        audit_record(
+            actor=actor, action="complaint.transcript_added", obj=complaint, reference=complaint.reference,
+            data={"transcript": transcript.pk, "attachment": attachment_id, "kind": kind, "method": method},
+        )  # fmt: skip
+    return transcript
 
 
 # --- incidents: merge, tags, survey responses ---

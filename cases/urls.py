@@ -36,6 +36,7 @@ urlpatterns = [
         name="complaint_attachment",
     ),
     path("complaints/<str:reference>/incident/", views.complaint_incident, name="complaint_incident"),
+    path("complaints/<str:reference>/transcripts/", views.complaint_transcript_add, name="complaint_transcript_add"),
     # Incidents.
     path("incidents/", views.incidents, name="incidents"),
     path("incidents/<str:reference>/", views.incident, name="incident"),

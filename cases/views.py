@@ -43,7 +43,7 @@ from cases.forms import (
     cursor_decode,
     cursor_encode,
 )
-from cases.models import ContactAttempt, FootageRequest, Incident, RedactionItem, Referral
+from cases.models import ContactAttempt, FootageRequest, Incident, RedactionItem, Referral, Transcript
 from core.errors import ApplicationError
 from intake import choices as intake_choices
 from intake import workflow as intake_workflow
@@ -188,7 +188,9 @@ def _choice_labels(choices, codes) -> list[str]:
     return [str(known[code]) for code in codes if code in known]
 
 
-def _complaint_page(request: HttpRequest, reference: str, *, revealed: dict | None = None) -> HttpResponse:
+def _complaint_page(
+    request: HttpRequest, reference: str, *, revealed: dict | None = None, transcript: dict | None = None
+) -> HttpResponse:
     user = request.user
     words = policy.allowed(user, policy.CASE_READ_WORDS)
     found = None
@@ -224,8 +226,15 @@ def _complaint_page(request: HttpRequest, reference: str, *, revealed: dict | No
         "incident_candidates": selectors.incident_candidates(found),
         "footage_requests": found.footage_requests.all(),
         "today": timezone.localdate(),
+        "voice": selectors.complaint_voice(found, words=words),
+        "transcript_kinds": Transcript.Kind.choices,
+        "transcript_methods": Transcript.Method.choices,
+        "languages": settings.LANGUAGES,
+        # What was posted, when a transcript was refused: a long text is not lost.
+        "transcript": transcript or {},
     }
-    response = render_staff(request, "cases/complaint.html", context, current="staff:queue")
+    status = 400 if transcript else 200
+    response = render_staff(request, "cases/complaint.html", context, current="staff:queue", status=status)
     add_never_cache_headers(response)
     return response
 
@@ -393,10 +402,37 @@ def complaint_attachment(request: HttpRequest, reference: str, attachment_id: in
     content_type = sniff_content_type(data[:8192]) or "application/octet-stream"
     suffix = "-original" if copy == "original" else ""
     filename = f"{found.reference}-{attachment.pk}{suffix}{_ATTACHMENT_EXTENSIONS.get(content_type, '.bin')}"
-    response = FileResponse(io.BytesIO(data), content_type=content_type, as_attachment=True, filename=filename)
+    # Sound may be played in the page's <audio>; anything else is only ever downloaded.
+    inline = request.GET.get("inline") == "1" and content_type.startswith("audio/")
+    response = FileResponse(io.BytesIO(data), content_type=content_type, as_attachment=not inline, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"
     add_never_cache_headers(response)
     return response
+
+
+@policy.staff_required(policy.CASE_EDIT)
+@require_POST
+def complaint_transcript_add(request: HttpRequest, reference: str) -> HttpResponse:
+    found = _complaint_or_404(reference)
+    posted = {
+        name: request.POST.get(name, "")
+        for name in ("attachment", "kind", "language", "language_other", "text", "method", "machine_name")
+    }
+    try:
+        services.transcript_add(
+            complaint=found,
+            actor=request.user,
+            attachment_id=_complaint_int(request, "attachment") if posted["attachment"].strip() else None,
+            **{name: value for name, value in posted.items() if name != "attachment"},
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _complaint_page(request, reference, transcript=posted)
+    if posted["kind"] == Transcript.Kind.TRANSLATION:
+        messages.success(request, _("Translation added."))
+    else:
+        messages.success(request, _("Transcript added."))
+    return _complaint_back(request, found)
 
 
 # --- incidents ---

@@ -16,6 +16,7 @@ def anymail_urls(esp: str) -> list:
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("twilio/voice/", include("intake.voice_urls")),
     path("twilio/", include("messaging.urls")),
     # Email in and delivery events, behind ANYMAIL's secret.
     path("anymail/", include(anymail_urls(settings.ANYMAIL_ESP))),

@@ -106,6 +106,32 @@ class UrgentFlag(models.TextChoices):
     CHILD_SEPARATED = "child_separated", _("A child was separated from their family")
     DETAINED = "detained", _("Someone is in detention now")
     RETALIATION = "retaliation", _("I am afraid they will punish me or my family for speaking up")
+    IN_DANGER = "in_danger", _("Someone is hurt or in danger now")  # asked on the phone
+
+
+# The web form asks about medical help, separation and detention one by one instead.
+FORM_URGENT_FLAGS = [(value, label) for value, label in UrgentFlag.choices if value != UrgentFlag.IN_DANGER]
+
+
+class VoicePromptStep(models.TextChoices):
+    """What a recorded phone prompt says (intake/voice.py has the words of each)."""
+
+    MENU = "menu", "menu: to continue in this language, press its key"
+    OTHER_LANGUAGE = "other_language", "menu: for another language, press star"
+    NAME_LANGUAGE = "name_language", "say the name of your language"
+    NOTICE = "notice", "what is recorded and why"
+    STORY = "story", "after the tone, tell us what happened"
+    NO_SOUND = "no_sound", "we did not hear anything"
+    DANGER = "danger", "is anyone hurt or in danger now"
+    EMERGENCY = "emergency", "in an emergency, call 911"
+    CONTACT = "contact", "may we call or text you back"
+    CAMERA = "camera", "did you see a body camera"
+    AGAIN = "again", "we did not get that"
+    MOVED_ON = "moved_on", "let us go on"
+    RECEIPT = "receipt", "your number is"
+    RECEIPT_AGAIN = "receipt_again", "again, your number is"
+    RECEIPT_SMS = "receipt_sms", "we will also text you the number"
+    GOODBYE = "goodbye", "keep the number, goodbye"
 
 
 class Status(models.TextChoices):

@@ -86,7 +86,7 @@ class AboutYouForm(StepForm):
     )
     urgent = forms.MultipleChoiceField(
         label=_("Is any of this happening right now?"),
-        choices=choices.UrgentFlag.choices,
+        choices=choices.FORM_URGENT_FLAGS,
         widget=CHECKBOXES,
         required=False,
         help_text=_("Choose all that are true. Our team will see your complaint first."),

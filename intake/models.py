@@ -83,6 +83,9 @@ class Complaint(TimeStampedModel):
     wants = models.JSONField(default=list, blank=True)
 
     is_anonymous = models.BooleanField(default=True)
+    # A caller who chose "another language" on the phone: their recording needs an interpreter
+    # (`language` is then the language the call was spoken in, not theirs).
+    needs_interpreter = models.BooleanField(default=False)
     consent_contact = models.BooleanField(default=False)
     consent_share_oversight = models.BooleanField(default=False)
     consent_statistics = models.BooleanField(default=False)
@@ -174,6 +177,7 @@ class ComplaintEvent(models.Model):
         INFO_ADDED = "info_added", "information added"
         ASSIGNED = "assigned", "assigned"
         MERGED = "merged", "merged"
+        CALL_DROPPED = "call_dropped", "phone call ended before the end"
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STATUS)
@@ -255,3 +259,86 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.sha256[:12]}"
+
+
+class VoiceCall(TimeStampedModel):
+    """One phone call to the complaint line (intake/voice.py), one row per CallSid: where it is,
+    what the caller pressed, and the complaint it became. Twilio's retries find the same row."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "in progress"
+        COMPLETED = "completed", "completed"
+        INCOMPLETE = "incomplete", "ended before the end"
+
+    call_sid = models.CharField(max_length=64, unique=True)  # a keyed hash of Twilio's CallSid
+    from_number = EncryptedCharField(max_length=64, blank=True)
+    language = models.CharField(max_length=8, blank=True)  # "" until chosen
+    needs_interpreter = models.BooleanField(default=False)
+    step = models.CharField(max_length=16, default="menu")
+    # Every answer taken moves `turn` on; a callback for another step or turn (a retry) is
+    # answered with the current step again and changes nothing.
+    turn = models.PositiveIntegerField(default=0)
+    tries = models.PositiveSmallIntegerField(default=0)
+    answers = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
+    complaint = models.OneToOneField(
+        Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="voice_call"
+    )
+    # Read out again if Twilio asks for the last step twice; wiped when the call ends.
+    receipt = EncryptedCharField(max_length=32, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "updated_at"], name="voicecall_status_idx")]
+
+    def __str__(self) -> str:
+        return f"call {self.call_sid[:10]} {self.status}"
+
+
+class VoiceRecording(models.Model):
+    """A recording Twilio made during a call, once per RecordingSid. Fetched (only from Twilio's
+    API host for our account) into an encrypted attachment of the call's complaint."""
+
+    class Kind(models.TextChoices):
+        STORY = "story", "what happened"
+        LANGUAGE_NAME = "language_name", "the caller naming their language"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "announced, not ready yet"
+        READY = "ready", "ready to fetch"
+        ATTACHED = "attached", "attached"
+        ABSENT = "absent", "no sound"
+        FAILED = "failed", "failed at Twilio"
+        REFUSED = "refused", "URL not on Twilio's host for our account"
+
+    call = models.ForeignKey(VoiceCall, on_delete=models.CASCADE, related_name="recordings")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    recording_sid = models.CharField(max_length=64, unique=True)
+    url = models.CharField(max_length=300, blank=True)
+    duration = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attachment = models.OneToOneField(
+        Attachment, null=True, blank=True, on_delete=models.SET_NULL, related_name="voice_recording"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.recording_sid[:10]} {self.status}"
+
+
+class VoicePrompt(models.Model):
+    """A prompt recorded by a person, played instead of a synthetic voice (Haitian Creole has
+    none on Twilio). Public audio: it says nothing about any caller."""
+
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    step = models.CharField(max_length=16, choices=choices.VoicePromptStep.choices)
+    audio = models.FileField(upload_to="voice-prompts/")
+    content_type = models.CharField(max_length=32, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["language", "step"], name="voiceprompt_unique_step")]
+
+    def __str__(self) -> str:
+        return f"{self.language} {self.step}"

@@ -3,12 +3,14 @@ import time
 from datetime import UTC
 from functools import lru_cache
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from intake.models import Complaint, ComplaintEvent, Draft, FieldOffice
+from intake.models import Complaint, ComplaintEvent, Draft, FieldOffice, VoicePrompt
 from intake.receipts import receipt_index, receipt_normalise
 from privacy.crypto import blind_index
 
@@ -120,6 +122,8 @@ def status_timeline(complaint: Complaint) -> list[dict]:
 
     rows = []
     for event in complaint.timeline_events:
+        if event.kind not in (ComplaintEvent.Kind.STATUS, ComplaintEvent.Kind.INFO_ADDED):
+            continue  # staff's assignments and merges, a dropped call: not the filer's history
         if event.kind == ComplaintEvent.Kind.INFO_ADDED:
             rows.append({"at": event.created_at, "code": "info_added", "label": None})
             continue
@@ -185,3 +189,11 @@ def organization_complaint(user, reference: str) -> Complaint | None:
     )
     complaint.allegation_kinds = sorted(complaint.allegations.values_list("kind", flat=True))
     return complaint
+
+
+def voice_prompts_recorded() -> dict[tuple[str, str], str]:
+    """(language, step) -> public URL of each prompt staff recorded, for <Play>."""
+    return {
+        (language, step): f"{settings.PUBLIC_BASE_URL}{reverse('voice:prompt', args=[pk])}?v={int(changed.timestamp())}"
+        for pk, language, step, changed in VoicePrompt.objects.values_list("pk", "language", "step", "updated_at")
+    }

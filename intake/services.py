@@ -1,5 +1,6 @@
 import json
 import logging
+import re
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
@@ -27,11 +28,14 @@ from intake.models import (
     ComplaintEvent,
     ComplaintNote,
     Draft,
+    VoiceCall,
+    VoiceRecording,
 )
 from intake.receipts import receipt_display, receipt_index, receipt_new
 from intake.selectors import field_office_by_code, field_offices_for_state
 from intake.sla import acknowledge_by
-from messaging.addresses import address_index
+from intake.voice import CallState, Heard, voice_read
+from messaging.addresses import address_index, address_normalise
 from messaging.models import InboundMessage
 from messaging.services import outbound_queue
 from privacy.attachments import CheckedFile, UploadRejected, check_upload
@@ -92,6 +96,7 @@ class ComplaintInput:
     narrative: str = ""
     wants: list[str] = field(default_factory=list)
     is_anonymous: bool = True
+    needs_interpreter: bool = False
     contact: ContactInput | None = None
     consent_contact: bool = False
     consent_share_oversight: bool = False
@@ -199,6 +204,7 @@ def _complaint_create(
         narrative=data.narrative,
         wants=sorted(set(data.wants)),
         is_anonymous=contact is None,
+        needs_interpreter=data.needs_interpreter,
         consent_contact=data.consent_contact and contact is not None,
         consent_share_oversight=data.consent_share_oversight,
         consent_statistics=data.consent_statistics,
@@ -668,9 +674,11 @@ def conversation_file(state: dict, context) -> list:
     return [Reply(str(FILED) % {"receipt": receipt_display(result.receipt)}, sensitive=True)]
 
 
-def complaint_media_attach(*, complaint_id: int, url: str) -> Attachment | None:
-    """Fetch a photo or file a person sent by MMS or WhatsApp, check it like a web upload, attach
-    it, then delete it from Twilio. A file refused (type, size, another host) is not kept."""
+def complaint_media_attach(*, complaint_id: int, url: str, keep_refused: bool = False) -> Attachment | None:
+    """Fetch a photo or file a person sent by MMS or WhatsApp (or a call's recording), check it
+    like a web upload, attach it, then delete it from Twilio. A file refused (type, size, another
+    host) is not kept; with keep_refused (a caller's recording: their only words) it is left at
+    Twilio for staff, and logged as an error."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from messaging.tasks import media_delete_task
@@ -685,10 +693,16 @@ def complaint_media_attach(*, complaint_id: int, url: str) -> Attachment | None:
     except TransportError as problem:
         if not problem.permanent:
             raise  # the task tries again later
+        if keep_refused:
+            logger.error("recording for %s not fetched, left at Twilio: %s", complaint.reference, problem)
+            return None
         logger.warning("media for %s not fetched: %s", complaint.reference, problem)
         enqueue_on_commit(media_delete_task, url)
         return None
     except UploadRejected as rejected:
+        if keep_refused:
+            logger.error("recording for %s refused, left at Twilio: %s", complaint.reference, rejected.code)
+            return None
         logger.info("media for %s refused: %s", complaint.reference, rejected.code)
         enqueue_on_commit(media_delete_task, url)
         return None
@@ -764,3 +778,282 @@ def email_file(*, text_language: str, context) -> list:
             bodies.append(render_to_string("intake/messages/receipt.txt", context_).strip())
             subjects.append(render_to_string("intake/messages/receipt_subject.txt", context_).strip())
     return [Reply("\n\n".join(bodies), sensitive=True, subject=" / ".join(subjects))]
+
+
+# Phone calls (intake/voice.py): the complaint line's actions -------------------------------------
+
+# Caller IDs carriers send for a hidden number: nobody to call or text back.
+ANONYMOUS_CALLERS = {"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"}
+CALL_ENDED = {"completed", "busy", "no-answer", "failed", "canceled"}
+STALE_CALL = timedelta(hours=1)
+RECORDING_SID = re.compile(r"RE[0-9A-Za-z]{32}")
+RECORDING_STATUS = {
+    "completed": VoiceRecording.Status.READY,
+    "absent": VoiceRecording.Status.ABSENT,
+    "failed": VoiceRecording.Status.FAILED,
+}
+FINAL_RECORDING = {VoiceRecording.Status.ATTACHED, VoiceRecording.Status.REFUSED}
+
+
+@dataclass(frozen=True)
+class RecordingInput:
+    kind: str
+    sid: str
+    url: str
+    status: str = ""  # Twilio's RecordingStatus; "" from a <Record> action (may not be ready yet)
+    duration: int | None = None
+
+
+@dataclass(frozen=True)
+class VoiceAnswer:
+    """What the webhook answers with: the call's current step, and notes to say first."""
+
+    state: CallState
+    turn: int
+    notes: list[str]
+    receipt: str
+    ended: bool
+
+
+def _call_phone(number: str) -> str:
+    phone = address_normalise("sms", number or "")
+    return phone if re.fullmatch(r"\+\d{8,15}", phone) and phone not in ANONYMOUS_CALLERS else ""
+
+
+def _call_key(call_sid: str) -> str:
+    """Calls are found by a keyed hash of their CallSid: Twilio's call log has the caller's
+    number, so the plain CallSid beside a complaint would lead back to an anonymous caller."""
+    return blind_index(call_sid, purpose="voice_call")
+
+
+def _call_locked(call_sid: str, from_number: str = "") -> VoiceCall:
+    """The call's row, made on its first callback, locked until the transaction ends."""
+    key = _call_key(call_sid)
+    call = VoiceCall.objects.select_for_update().filter(call_sid=key).first()
+    if call is not None:
+        return call
+    try:
+        with transaction.atomic():
+            VoiceCall.objects.create(call_sid=key, from_number=_call_phone(from_number))
+    except IntegrityError:
+        pass  # the same callback, retried at the same moment
+    return VoiceCall.objects.select_for_update().get(call_sid=key)
+
+
+def _call_state(call: VoiceCall) -> CallState:
+    return CallState(
+        step=call.step,
+        tries=call.tries,
+        language=call.language,
+        needs_interpreter=call.needs_interpreter,
+        answers=dict(call.answers),
+        can_call_back=bool(call.from_number),
+    )
+
+
+def _answer(call: VoiceCall, notes: list[str]) -> VoiceAnswer:
+    return VoiceAnswer(
+        state=_call_state(call),
+        turn=call.turn,
+        notes=notes,
+        receipt=call.receipt,
+        ended=call.status == VoiceCall.Status.INCOMPLETE,
+    )
+
+
+@transaction.atomic
+def voice_call_answer(
+    *,
+    call_sid: str,
+    from_number: str = "",
+    step: str | None = None,
+    turn: int | None = None,
+    heard: Heard | None = None,
+    recording: RecordingInput | None = None,
+) -> VoiceAnswer:
+    """One webhook of a call: its start (no step) or what was heard at a step. Only an answer to
+    the call's current step and turn moves it on; anything else (Twilio retrying a callback) gets
+    the current step again and changes nothing. Reaching the end files the complaint."""
+    call = _call_locked(call_sid, from_number)
+    if recording is not None:
+        _recording_keep(call, recording)
+    notes: list[str] = []
+    if call.status == VoiceCall.Status.IN_PROGRESS and step == call.step and turn == call.turn:
+        state, notes = voice_read(_call_state(call), heard or Heard())
+        call.step, call.tries, call.answers = state.step, state.tries, state.answers
+        call.language, call.needs_interpreter = state.language, state.needs_interpreter
+        call.turn += 1
+        fields = ["step", "tries", "answers", "language", "needs_interpreter", "turn", "updated_at"]
+        if call.step == "done" and call.complaint_id is None:
+            _voice_call_file(call, finished=True)
+            call.from_number = ""  # copied to the complaint if the caller agreed; not kept here
+            fields += ["complaint", "status", "receipt", "from_number"]
+        call.save(update_fields=fields)
+    return _answer(call, notes)
+
+
+@transaction.atomic
+def voice_recording_received(*, call_sid: str, recording: RecordingInput) -> None:
+    """Twilio's recording callback: kept once per RecordingSid, fetched once ready. A recording
+    of a call that already ended without a complaint files one: nothing a caller said is lost."""
+    call = _call_locked(call_sid)
+    _recording_keep(call, recording)
+    if call.status == VoiceCall.Status.INCOMPLETE and call.complaint_id is None and _call_worth_filing(call):
+        _voice_call_file(call, finished=False)
+        call.save(update_fields=["complaint", "updated_at"])
+
+
+@transaction.atomic
+def voice_call_ended(*, call_sid: str, call_status: str) -> None:
+    """Twilio's call status callback. A call that ends before its last step is filed as it is."""
+    if call_status not in CALL_ENDED:
+        return
+    call = VoiceCall.objects.select_for_update().filter(call_sid=_call_key(call_sid)).first()
+    if call is not None:
+        _call_end(call)
+
+
+def _call_end(call: VoiceCall) -> None:
+    call.ended_at = call.ended_at or timezone.now()
+    call.receipt = ""
+    fields = ["ended_at", "receipt", "status", "from_number", "updated_at"]
+    if call.status == VoiceCall.Status.IN_PROGRESS:
+        call.status = VoiceCall.Status.INCOMPLETE
+        if call.complaint_id is None and _call_worth_filing(call):
+            _voice_call_file(call, finished=False)
+            fields.append("complaint")
+    call.from_number = ""  # the caller's number is kept only while the call lasts
+    call.save(update_fields=fields)
+
+
+def _call_worth_filing(call: VoiceCall) -> bool:
+    """A caller who hung up at the language menu said nothing yet: no complaint for that."""
+    return call.step != "menu" or call.recordings.exists()
+
+
+def _voice_call_file(call: VoiceCall, *, finished: bool) -> None:
+    """File the call's complaint, once (the submission key comes from the CallSid)."""
+    answers = call.answers
+    phone = call.from_number if answers.get("contact") == "yes" else ""
+    contact = ContactInput(phone=phone, preferred_method="call", safe_to_message=True) if phone else None
+    result = complaint_submit(
+        data=ComplaintInput(
+            filer_role=FilerRole.UNKNOWN,
+            language=call.language or settings.LANGUAGE_CODE,
+            needs_interpreter=call.needs_interpreter,
+            urgent_flags=[UrgentFlag.IN_DANGER] if answers.get("danger") == "yes" else [],
+            body_camera_seen=answers.get("camera", ""),
+            is_anonymous=contact is None,
+            contact=contact,
+            consent_contact=contact is not None,
+        ),
+        channel="voice",
+        # Opaque: the key must not lead from an anonymous complaint back to the call.
+        submission_key=f"voice:{blind_index(call.call_sid, purpose='submission')[:40]}",
+    )
+    call.complaint = result.complaint
+    if finished:
+        call.status = VoiceCall.Status.COMPLETED
+        call.receipt = result.receipt or ""
+    elif result.created:
+        ComplaintEvent.objects.create(
+            complaint=result.complaint, kind=ComplaintEvent.Kind.CALL_DROPPED, status=result.complaint.status
+        )
+    from intake.tasks import voice_recording_attach_task
+
+    for recording_id in call.recordings.filter(status=VoiceRecording.Status.READY).values_list("pk", flat=True):
+        enqueue_on_commit(voice_recording_attach_task, recording_id)
+
+
+def _recording_keep(call: VoiceCall, recording: RecordingInput) -> None:
+    from intake.tasks import voice_recording_attach_task
+    from messaging.transports import media_url_allowed
+
+    if not RECORDING_SID.fullmatch(recording.sid):
+        logger.warning("recording of call %s without a RecordingSid", call.pk)
+        return
+    allowed = bool(recording.url) and media_url_allowed(recording.url)
+    if recording.url and not allowed:
+        logger.warning("recording of call %s refused: URL not on Twilio's host for our account", call.pk)
+    status = RECORDING_STATUS.get(recording.status, VoiceRecording.Status.PENDING)
+    if status == VoiceRecording.Status.READY and not allowed:
+        status = VoiceRecording.Status.REFUSED if recording.url else VoiceRecording.Status.PENDING
+    kept, created = VoiceRecording.objects.get_or_create(
+        recording_sid=recording.sid,
+        defaults={
+            "call": call,
+            "kind": recording.kind,
+            "url": recording.url if allowed else "",
+            "duration": recording.duration,
+            "status": status,
+        },
+    )
+    if not created:
+        if kept.call_id != call.pk or kept.status in FINAL_RECORDING:
+            return
+        fields = []
+        if allowed and not kept.url:
+            kept.url = recording.url
+            fields.append("url")
+        if status != VoiceRecording.Status.PENDING and status != kept.status:
+            kept.status = status
+            fields.append("status")
+        if recording.duration is not None and kept.duration is None:
+            kept.duration = recording.duration
+            fields.append("duration")
+        if not fields:
+            return
+        kept.save(update_fields=[*fields, "updated_at"])
+    if kept.status == VoiceRecording.Status.READY and call.complaint_id is not None:
+        enqueue_on_commit(voice_recording_attach_task, kept.pk)
+
+
+def voice_recording_attach(*, recording_id: int) -> Attachment | None:
+    """Fetch a call's recording into an encrypted attachment of its complaint, then delete it from
+    Twilio. One refused or gone is left at Twilio and logged: it is the caller's only words."""
+    recording = VoiceRecording.objects.select_related("call").filter(pk=recording_id).first()
+    if recording is None or recording.status in FINAL_RECORDING or not recording.url:
+        return None
+    if recording.call.complaint_id is None:
+        return None
+    attachment = complaint_media_attach(complaint_id=recording.call.complaint_id, url=recording.url, keep_refused=True)
+    if attachment is not None:
+        try:
+            with transaction.atomic():
+                VoiceRecording.objects.filter(pk=recording.pk).update(
+                    attachment=attachment, status=VoiceRecording.Status.ATTACHED, updated_at=timezone.now()
+                )
+        except IntegrityError:  # the same bytes as another recording of the call: kept once
+            VoiceRecording.objects.filter(pk=recording.pk).update(
+                status=VoiceRecording.Status.ATTACHED, updated_at=timezone.now()
+            )
+    return attachment
+
+
+def voice_calls_sweep(*, now=None) -> int:
+    """Beat's sweep: a call Twilio never said the end of, quiet for an hour, is filed as it is;
+    a completed call's receipt is forgotten; a recording whose callback never came, or whose fetch
+    failed, is tried again for two hours."""
+    from intake.tasks import voice_recording_attach_task
+
+    now = now or timezone.now()
+    quiet = VoiceCall.objects.filter(ended_at__isnull=True, updated_at__lt=now - STALE_CALL)
+    ended = 0
+    for call_id in quiet.values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            call = quiet.select_for_update(skip_locked=True).filter(pk=call_id).first()
+            if call is not None:
+                _call_end(call)
+                ended += 1
+    waiting = VoiceRecording.objects.filter(
+        status__in=[VoiceRecording.Status.PENDING, VoiceRecording.Status.READY],
+        call__complaint__isnull=False,
+        updated_at__range=(now - 2 * STALE_CALL, now - timedelta(minutes=10)),
+    ).exclude(url="")
+    for recording_id in waiting.values_list("pk", flat=True)[:500]:
+        voice_recording_attach_task.delay(recording_id)
+    # A call that ended without a word said (a hang-up at the menu) is forgotten like an
+    # unfinished SMS conversation.
+    forgotten = now - timedelta(days=settings.RETENTION_CONVERSATION_DAYS)
+    VoiceCall.objects.filter(complaint__isnull=True, ended_at__lt=forgotten, recordings__isnull=True).delete()
+    return ended

@@ -1,10 +1,11 @@
+import re
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -27,7 +28,7 @@ from intake.forms import (
     step_form_kwargs,
     upload_error_message,
 )
-from intake.models import Draft
+from intake.models import Draft, VoicePrompt, VoiceRecording
 from intake.receipts import receipt_digits, receipt_display
 from intake.selectors import (
     complaint_by_receipt,
@@ -36,7 +37,10 @@ from intake.selectors import (
     organization_complaints,
     receipt_is_pending,
     status_timeline,
+    voice_prompts_recorded,
 )
+from intake.voice import Heard, Speaker, voice_twiml
+from messaging.views import twilio_webhook
 from privacy.attachments import UploadRejected, check_upload
 from privacy.ratelimit import Limit, over_limit
 
@@ -400,3 +404,98 @@ def work_complaint(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404("complaint")
     context = {"complaint": complaint, "timeline": status_timeline(complaint), "facts": _portal_facts(complaint)}
     return render(request, "intake/work_complaint.html", context)
+
+
+# The complaint line (intake/voice.py): Twilio's voice webhooks ---------------------------------
+
+CALL_SID = re.compile(r"CA[0-9A-Za-z]{32}")
+
+
+def _voice_twiml(answer: services.VoiceAnswer) -> HttpResponse:
+    twiml = voice_twiml(
+        answer.state,
+        turn=answer.turn,
+        notes=answer.notes,
+        speaker=Speaker(voice_prompts_recorded()),
+        receipt=answer.receipt,
+        ended=answer.ended,
+    )
+    return HttpResponse(twiml, content_type="text/xml")
+
+
+def _recording_input(request: HttpRequest, kind: str) -> services.RecordingInput | None:
+    sid = request.POST.get("RecordingSid", "")
+    if not sid:
+        return None
+    duration = request.POST.get("RecordingDuration", "")
+    return services.RecordingInput(
+        kind=kind,
+        sid=sid[:64],
+        url=request.POST.get("RecordingUrl", "")[:300],
+        status=request.POST.get("RecordingStatus", "")[:16],
+        duration=int(duration) if duration.isascii() and duration.isdecimal() and len(duration) < 7 else None,
+    )
+
+
+@twilio_webhook
+def voice_start(request: HttpRequest) -> HttpResponse:
+    """A call to the complaint line begins (and Twilio's retry of it): the language menu."""
+    sid = request.POST.get("CallSid", "")
+    if not CALL_SID.fullmatch(sid):
+        return HttpResponseBadRequest("CallSid is required")
+    return _voice_twiml(services.voice_call_answer(call_sid=sid, from_number=request.POST.get("From", "")[:64]))
+
+
+@twilio_webhook
+def voice_step(request: HttpRequest, step: str) -> HttpResponse:
+    """What the caller pressed or said at a step; ?t= is the call's turn, so a retry moves nothing."""
+    sid = request.POST.get("CallSid", "")
+    if not CALL_SID.fullmatch(sid):
+        return HttpResponseBadRequest("CallSid is required")
+    turn = request.GET.get("t", "")
+    kind = {"name": VoiceRecording.Kind.LANGUAGE_NAME, "story": VoiceRecording.Kind.STORY}.get(step)
+    recording = _recording_input(request, kind) if kind else None
+    answer = services.voice_call_answer(
+        call_sid=sid,
+        from_number=request.POST.get("From", "")[:64],
+        step=step,
+        turn=int(turn) if turn.isascii() and turn.isdecimal() and len(turn) < 9 else None,
+        heard=Heard(digits=request.POST.get("Digits", "")[:8], recorded=recording is not None and bool(recording.url)),
+        recording=recording,
+    )
+    return _voice_twiml(answer)
+
+
+@twilio_webhook
+def voice_recording(request: HttpRequest) -> HttpResponse:
+    """Twilio's recording status callback (it comes even when the caller hung up). Always 200."""
+    sid = request.POST.get("CallSid", "")
+    kind = request.GET.get("kind", "")
+    recording = _recording_input(request, kind if kind in VoiceRecording.Kind.values else VoiceRecording.Kind.STORY)
+    if CALL_SID.fullmatch(sid) and recording is not None:
+        services.voice_recording_received(call_sid=sid, recording=recording)
+    return HttpResponse(status=200)
+
+
+@twilio_webhook
+def voice_status(request: HttpRequest) -> HttpResponse:
+    """Twilio's call status callback: a call that ended half-way is filed as it is. Always 200."""
+    sid = request.POST.get("CallSid", "")
+    if CALL_SID.fullmatch(sid):
+        services.voice_call_ended(call_sid=sid, call_status=request.POST.get("CallStatus", "")[:16])
+    return HttpResponse(status=200)
+
+
+@require_http_methods(["GET", "HEAD"])
+def voice_prompt(request: HttpRequest, pk: int) -> HttpResponse:
+    """A recorded prompt, for Twilio's <Play>: public audio that says nothing about any caller."""
+    prompt = VoicePrompt.objects.filter(pk=pk).first()
+    if prompt is None or not prompt.audio:
+        raise Http404
+    try:
+        audio = prompt.audio.open("rb")
+    except OSError:  # the file is gone from storage: Twilio moves on
+        raise Http404 from None
+    response = FileResponse(audio, content_type=prompt.content_type)
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

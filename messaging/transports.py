@@ -116,13 +116,15 @@ class TwilioTransport:
 
 
 MEDIA_PATH = re.compile(
-    r"/2010-04-01/Accounts/(AC[0-9A-Za-z]{32})/Messages/(MM|SM)[0-9A-Za-z]{32}/Media/ME[0-9A-Za-z]{32}"
+    r"/2010-04-01/Accounts/(AC[0-9A-Za-z]{32})/"
+    r"(?:Messages/(?:MM|SM)[0-9A-Za-z]{32}/Media/ME[0-9A-Za-z]{32}|Recordings/RE[0-9A-Za-z]{32})"
 )
 
 
 def media_url_allowed(url: str) -> bool:
-    """A MediaUrl we will fetch: Twilio's API host (TWILIO_API_BASE's in tests), our own account,
-    a media path. Anything else (another host, another account) is never requested."""
+    """A MediaUrl or RecordingUrl we will fetch: Twilio's API host (TWILIO_API_BASE's in tests),
+    our own account, a media or recording path. Anything else (another host, another account) is
+    never requested."""
     api = urllib.parse.urlsplit(settings.TWILIO_API_BASE or "https://api.twilio.com")
     parts = urllib.parse.urlsplit(url)
     match = MEDIA_PATH.fullmatch(parts.path)

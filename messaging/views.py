@@ -19,10 +19,10 @@ def twilio_webhook(view):
     @csrf_exempt
     @require_POST
     @wraps(view)
-    def wrapper(request: HttpRequest) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not twilio_signature_valid(request):
             return HttpResponseForbidden("invalid signature")
-        return view(request)
+        return view(request, *args, **kwargs)
 
     return wrapper
 

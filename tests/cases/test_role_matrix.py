@@ -44,6 +44,7 @@ URLS = [
     ("staff:complaint_merge", ("complaint",), POST, policy.CASE_EDIT),
     ("staff:complaint_attachment", ("complaint", "attachment"), GET, policy.CASE_READ_WORDS),
     ("staff:complaint_incident", ("complaint",), POST, policy.CASE_EDIT),
+    ("staff:complaint_transcript_add", ("complaint",), POST, policy.CASE_EDIT),
     ("staff:incidents", (), GET, policy.STAFF_VIEW),
     ("staff:incident", ("incident",), GET, policy.STAFF_VIEW),
     ("staff:incident_edit", ("incident",), POST, policy.CASE_EDIT),
