@@ -1,11 +1,14 @@
+import hashlib
+import hmac
 import math
+import secrets
 from datetime import datetime, timedelta
 
 import django_otp
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -14,7 +17,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
-from accounts.models import Membership, Organization, User
+from accounts.models import ApiToken, IdempotencyRecord, Membership, Organization, User
 from accounts.policy import is_staff_member
 from core.errors import ApplicationError
 from privacy.services import audit_record
@@ -235,3 +238,108 @@ def staff_recovery_codes_renew(*, user: User) -> list[str]:
 
 def staff_recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__name=RECOVERY_DEVICE_NAME).count()
+
+
+# --- API tokens ---
+
+TOKEN_PREFIX = "vcs_"  # noqa: S105 (the tokens' visible start, not a secret)
+
+
+def _token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token for `user`, and its full text, which is never available again."""
+    days = settings.API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        raise ApplicationError(
+            gettext("A token can last from 1 to %(days)s days.") % {"days": settings.API_TOKEN_MAX_DAYS},
+            code="days",
+        )
+    name = name.strip()
+    if not name:
+        raise ApplicationError(gettext("Give the token a name, so you know where it is used."), code="name")
+    prefix = secrets.token_hex(4)
+    while ApiToken.objects.filter(prefix=prefix).exists():
+        prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    raw = f"{TOKEN_PREFIX}{prefix}_{secret}"
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:100],
+        prefix=prefix,
+        key_hash=_token_hash(raw),
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    audit_record(actor=user, action="api_token.created", obj=token, reference=prefix, data={"days": days})
+    return token, raw
+
+
+def api_token_check(*, raw: str, now: datetime) -> tuple[ApiToken | None, str]:
+    """(token, "") for a usable token; (None, "expired" / "revoked" / "invalid") otherwise. The
+    token's last use is written at most every five minutes."""
+    if not raw.startswith(TOKEN_PREFIX) or raw.count("_") < 2:
+        return None, "invalid"
+    prefix = raw[len(TOKEN_PREFIX) :].split("_", 1)[0]
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    if token is None or not hmac.compare_digest(token.key_hash, _token_hash(raw)):
+        return None, "invalid"
+    if token.revoked_at is not None:
+        return None, "revoked"
+    if token.expires_at <= now:
+        return None, "expired"
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token, ""
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
+    """Revoked at once for every later request; twice is the same as once."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_token.revoked", obj=token, reference=token.prefix)
+    return token
+
+
+# --- idempotency of API POSTs ---
+
+
+def idempotency_begin(
+    *, user: User, key: str, fingerprint: str
+) -> tuple[IdempotencyRecord | None, IdempotencyRecord | None]:
+    """Inside the caller's transaction: (a new record to finish, None), or (None, the earlier
+    record) when the key was used within API_IDEMPOTENCY_HOURS. A concurrent request with the
+    same key waits on the unique key until the first one commits, then reads its answer."""
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(user=user, key=key, fingerprint=fingerprint), None
+        except IntegrityError:
+            earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            if earlier is None:
+                continue  # purged in between
+            if earlier.created_at < timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_HOURS):
+                earlier.delete()
+                continue
+            if earlier.response_status is not None:
+                return None, earlier
+            break  # unfinished work is never visible on PostgreSQL; on SQLite it may be
+    raise ApplicationError(gettext("The first request with this key is still running."), code="stale")
+
+
+def idempotency_finish(*, record: IdempotencyRecord, status: int, body: str) -> None:
+    record.response_status = status
+    record.response_body = body
+    record.save(update_fields=["response_status", "response_body"])
+
+
+def idempotency_purge(*, now: datetime | None = None) -> int:
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+    deleted, _detail = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

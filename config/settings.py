@@ -82,6 +82,10 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "accounts",
     "privacy",
@@ -212,6 +216,9 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly; each staff member gets at most one digest a day (cases.ReminderSent), after
     # REMINDER_HOUR local time.
     "casework-reminders": {"task": "cases.tasks.reminders_send_task", "schedule": 3600.0},
+    # Webhooks out: deliveries whose retry time has come (their tasks may have been lost).
+    "webhooks-deliver-due": {"task": "messaging.tasks.webhook_deliveries_due_task", "schedule": 60.0},
+    "idempotency-purge": {"task": "accounts.tasks.idempotency_purge_task", "schedule": 3600.0},
 }
 REMINDER_HOUR = env_int("REMINDER_HOUR", 7)
 # Footage deadlines within this many working days, and holds lapsing within this many calendar
@@ -422,6 +429,56 @@ DRAFT_TTL_HOURS = env_int("DRAFT_TTL_HOURS", 24)
 SURVEY_DRAFT_TTL_HOURS = env_int("SURVEY_DRAFT_TTL_HOURS", 24)
 # A footage request asks the agency to keep the footage this long (some delete after 90 days).
 FOOTAGE_HOLD_DAYS = env_int("FOOTAGE_HOLD_DAYS", 365)
+# The API (/api/v1/): personal tokens, throttles, idempotency, webhooks out.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)  # a new token's default life
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+API_RATE_PER_TOKEN = env_str("API_RATE_PER_TOKEN", "1200/h")
+API_RATE_ANONYMOUS = env_str("API_RATE_ANONYMOUS", "120/h")
+API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24)
+API_BATCH_MAX = env_int("API_BATCH_MAX", 500)  # survey responses in one batch request
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+# Only for development and tests: receivers on http:// and on this machine's own addresses.
+WEBHOOK_ALLOW_LOCAL = env_bool("WEBHOOK_ALLOW_LOCAL", False)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.TokenAuthentication",
+        "accounts.authentication.StaffSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.CursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["privacy.ratelimit.ApiThrottle"],
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Voces API",
+    "DESCRIPTION": (
+        "Complaints filed on behalf of people (with their consent), survey responses, and their "
+        "status; casework and the audit log for staff. Authenticate with a personal token: "
+        "`Authorization: Bearer vcs_…`. Send an `Idempotency-Key` header with every POST. "
+        'Errors are `{"error": {"code", "message", "fields"}}` in the language of '
+        "`Accept-Language`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+}
+
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "surveys:work"
 

@@ -2,7 +2,14 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+import accounts.api
+import cases.api
+import intake.api
+import messaging.api
+import privacy.api
+import surveys.api
 from core.views import healthz
 
 
@@ -16,6 +23,24 @@ def anymail_urls(esp: str) -> list:
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # The API: each app's endpoints live in its api.py.
+    path(
+        "api/v1/",
+        include(
+            (
+                accounts.api.urlpatterns
+                + intake.api.urlpatterns
+                + surveys.api.urlpatterns
+                + cases.api.urlpatterns
+                + privacy.api.urlpatterns
+                + messaging.api.urlpatterns,
+                "api",
+            )
+        ),
+    ),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
     path("twilio/voice/", include("intake.voice_urls")),
     path("twilio/", include("messaging.urls")),
     # Email in and delivery events, behind ANYMAIL's secret.

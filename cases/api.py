@@ -1,0 +1,3 @@
+"""Incidents and footage requests, for staff."""
+
+urlpatterns: list = []

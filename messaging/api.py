@@ -1,0 +1,3 @@
+"""Webhooks out: an organisation's endpoints and their delivery log."""
+
+urlpatterns: list = []
