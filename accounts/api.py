@@ -11,9 +11,9 @@ import json
 from functools import wraps
 
 from django.db import transaction
-from django.http.request import RawPostDataException
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.renderers import JSONRenderer
@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from accounts import policy, services
 from accounts.roles import user_roles
-from core.api import ApiError, error_responses
+from core.api import IDEMPOTENCY_HEADER, ApiError, error_responses
 
 # --- permissions ---
 
@@ -35,7 +35,7 @@ def allows(*actions: str):
             raise ValueError(f"unknown action {action!r}")
 
     class Allowed(permissions.BasePermission):
-        message = _("Your account may not do this.")
+        message = gettext_lazy("Your account may not do this.")
 
         def has_permission(self, request, view):
             if not request.user or not request.user.is_authenticated:
@@ -48,7 +48,6 @@ def allows(*actions: str):
 
 # --- idempotency ---
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 IdempotencyKeyParameter = OpenApiParameter(
     name=IDEMPOTENCY_HEADER,
     type=str,
@@ -63,13 +62,13 @@ IdempotencyKeyParameter = OpenApiParameter(
 
 
 def _fingerprint(request) -> str:
-    try:
-        body = request.body
-    except RawPostDataException:
-        body = json.dumps(request.data, sort_keys=True, default=str).encode()
+    """The method, path with its query, and the parsed body (so a client may re-encode the same
+    JSON with other spacing or key order). Parsing here refuses a body that is not JSON (400/415)
+    as the view would, and reads it as DRF does: not bound by Django's form-data size."""
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
     digest = hashlib.sha256()
-    digest.update(request.method.encode() + b" " + request.path.encode() + b"\n")
-    digest.update(body)
+    digest.update(f"{request.method} {request.get_full_path()}\n".encode())
+    digest.update(body.encode())
     return digest.hexdigest()
 
 
@@ -108,7 +107,8 @@ def idempotent(method):
             if response.status_code >= 500:
                 transaction.set_rollback(True)
                 return response
-            body = JSONRenderer().render(response.data).decode() if response.data is not None else ""
+            data = getattr(response, "data", None)
+            body = JSONRenderer().render(data).decode() if data is not None else ""
             services.idempotency_finish(record=record, status=response.status_code, body=body)
         return response
 

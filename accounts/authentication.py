@@ -11,9 +11,13 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts import policy, services
+from privacy.ratelimit import api_refused_token_wait
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
+    """A refused token answers 401 with why (expired and revoked are told apart, so a script's
+    owner knows to make a new one), and counts against its client's anonymous allowance."""
+
     keyword = "Bearer"
 
     def authenticate(self, request):
@@ -21,27 +25,35 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed(_("Send the token as: Authorization: Bearer <token>."))
+            self._refuse(request, _("Send the token as: Authorization: Bearer <token>."))
         try:
             raw = header[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed(_("This token is not valid.")) from None
+            raw = ""
         token, problem = services.api_token_check(raw=raw, now=timezone.now())
         if problem == "expired":
-            raise exceptions.AuthenticationFailed(_("This token has expired. Make a new one on the website."))
+            self._refuse(request, _("This token has expired. Make a new one on the website."))
         if problem == "revoked":
-            raise exceptions.AuthenticationFailed(_("This token was revoked. Make a new one on the website."))
+            self._refuse(request, _("This token was revoked. Make a new one on the website."))
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed(_("This token is not valid."))
+            self._refuse(request, _("This token is not valid."))
         return token.user, token
 
     def authenticate_header(self, request):
         return self.keyword
 
+    @staticmethod
+    def _refuse(request, message: str):
+        wait = api_refused_token_wait(request)
+        if wait is not None:
+            raise exceptions.Throttled(wait)
+        raise exceptions.AuthenticationFailed(message)
+
 
 class StaffSessionAuthentication(authentication.SessionAuthentication):
     """The staff web's session (with its CSRF check); a staff member who has not given the second
-    factor in this session is not signed in as far as the API knows."""
+    factor in this session is not signed in as far as the API knows. (Organisation members'
+    sessions work too, as on the website: the interactive docs use them.)"""
 
     def authenticate(self, request):
         result = super().authenticate(request)
@@ -50,6 +62,15 @@ class StaffSessionAuthentication(authentication.SessionAuthentication):
         if policy.is_staff_member(result[0]) and not policy.is_verified(request._request):
             return None
         return result
+
+    def enforce_csrf(self, request):
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied:
+            # DRF's message is English and names Django's reason; ours follows the request's language.
+            raise exceptions.PermissionDenied(
+                _("A request signed in with the website's session needs its CSRF token. Use an API token instead.")
+            ) from None
 
 
 class TokenScheme(OpenApiAuthenticationExtension):

@@ -1,5 +1,7 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 
 class StaffSignInForm(forms.Form):
@@ -33,3 +35,24 @@ class StaffEnrolForm(forms.Form):
         help_text=_("The 6-digit code your authenticator app shows now."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}),
     )
+
+
+TOKEN_DAYS = (30, 90, 180, 365)
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: a name to know it by, and how long it lasts (never more than
+    API_TOKEN_MAX_DAYS)."""
+
+    name = forms.CharField(
+        label=pgettext_lazy("of a token", "Name"),
+        max_length=100,
+        help_text=_("Where the token will be used, for example “Survey upload script”."),
+    )
+    days = forms.TypedChoiceField(label=_("Lasts for"), coerce=int, choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        days = [d for d in TOKEN_DAYS if d <= settings.API_TOKEN_MAX_DAYS] or [settings.API_TOKEN_MAX_DAYS]
+        self.fields["days"].choices = [(d, ngettext("%(count)d day", "%(count)d days", d) % {"count": d}) for d in days]
+        self.fields["days"].initial = max((d for d in days if d <= settings.API_TOKEN_DAYS), default=days[0])

@@ -6,6 +6,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 
 from accounts.policy import is_staff_member, is_verified, staff_idle_seconds
+from core.api import is_api_request
 
 LAST_SEEN_KEY = "staff_last_seen"
 # What a staff member who has given only a password may open: the way to the second factor.
@@ -24,7 +25,8 @@ class StaffSessionMiddleware:
     """For staff roles, wherever they are on the site: signed out after STAFF_IDLE_MINUTES without
     a request (a shared office computer left open must not show complaints to the next person),
     and nothing but the sign-in pages until the second factor is given (the survey results and
-    exports of /work/ hold free text too)."""
+    exports of /work/ hold free text too). The API is never sent to the second factor's page: there
+    such a session is no sign-in at all (accounts.authentication), and the answer is a JSON 401."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -40,7 +42,7 @@ class StaffSessionMiddleware:
             else:
                 if last is None or now - last >= 60:  # a session write a minute at most
                     request.session[LAST_SEEN_KEY] = now
-                if not is_verified(request) and self._needs_second_factor(request):
+                if not is_verified(request) and not is_api_request(request) and self._needs_second_factor(request):
                     target = reverse("staff:verify")
                     return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

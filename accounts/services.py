@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import math
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -243,6 +244,8 @@ def staff_recovery_codes_left(user: User) -> int:
 # --- API tokens ---
 
 TOKEN_PREFIX = "vcs_"  # noqa: S105 (the tokens' visible start, not a secret)
+# vcs_, 8 hex digits (the prefix people see and the lookup uses), _, 43 characters of base64url.
+TOKEN_FORMAT = re.compile(r"vcs_([0-9a-f]{8})_[A-Za-z0-9_-]{43}")
 
 
 def _token_hash(secret: str) -> str:
@@ -280,9 +283,10 @@ def api_token_create(*, user: User, name: str, days: int | None = None) -> tuple
 def api_token_check(*, raw: str, now: datetime) -> tuple[ApiToken | None, str]:
     """(token, "") for a usable token; (None, "expired" / "revoked" / "invalid") otherwise. The
     token's last use is written at most every five minutes."""
-    if not raw.startswith(TOKEN_PREFIX) or raw.count("_") < 2:
+    match = TOKEN_FORMAT.fullmatch(raw)
+    if match is None:  # nothing else is looked up (nor a NUL byte sent to the database)
         return None, "invalid"
-    prefix = raw[len(TOKEN_PREFIX) :].split("_", 1)[0]
+    prefix = match.group(1)
     token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
     if token is None or not hmac.compare_digest(token.key_hash, _token_hash(raw)):
         return None, "invalid"

@@ -14,6 +14,7 @@ NAV = [
     ("staff:footage_list", _("Footage requests"), policy.STAFF_VIEW),
     ("staff:deadlines", _("Deadlines"), policy.STAFF_VIEW),
     ("staff:audit_log", _("Audit log"), policy.AUDIT_READ),
+    ("accounts:tokens", _("API tokens"), policy.STAFF_VIEW),
 ]
 
 

@@ -1,15 +1,20 @@
+import secrets
 from base64 import b32encode
+from functools import wraps
 
 import django_otp
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -20,10 +25,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from accounts.forms import StaffCodeForm, StaffEnrolForm, StaffSignInForm
-from accounts.models import User
+from accounts import policy
+from accounts.forms import ApiTokenForm, StaffCodeForm, StaffEnrolForm, StaffSignInForm
+from accounts.models import ApiToken, User
 from accounts.policy import is_staff_member, is_verified, staff_required
 from accounts.services import (
+    TOKEN_PREFIX,
+    api_token_create,
+    api_token_revoke,
     staff_authenticate,
     staff_is_locked,
     staff_locked_message,
@@ -282,3 +291,79 @@ def staff_sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.success(request, _("You have signed out."))
     return redirect("staff:sign_in")
+
+
+# --- personal API tokens ---
+
+FORM_ONCE_KEY = "api_token_form"
+
+
+def token_owner_required(view):
+    """Signed in (else the sign-in page) as an organisation's member, or as staff with the second
+    factor given (the middleware sends them to it first; checked here too); anyone else 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if is_staff_member(user):
+            if not is_verified(request):
+                return redirect(_with_next("staff:verify", request.get_full_path()))
+        elif not policy.allowed(user, policy.ORG_PORTAL):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _render_tokens(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    """In the staff area's frame for staff, in the site's for organisations' members."""
+    if is_staff_member(request.user):
+        context = {**context, "base_template": "cases/base.html", "is_staff": True}
+        return render_staff(request, template, context, current="accounts:tokens", status=status)
+    return render(request, template, {**context, "base_template": "base.html", "is_staff": False}, status=status)
+
+
+def _tokens_page(request: HttpRequest, form: ApiTokenForm, status: int = 200) -> HttpResponse:
+    # A new form each time the page is shown: a form sent twice (a reload of the page that shows
+    # the new token) makes no second token.
+    request.session[FORM_ONCE_KEY] = once = secrets.token_urlsafe(16)
+    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at", "-id")
+    context = {"form": form, "once": once, "tokens": tokens, "now": timezone.now(), "prefix": TOKEN_PREFIX}
+    return _render_tokens(request, "accounts/tokens.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@token_owner_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """One's own tokens, and a new one: its whole text is in this one answer and nowhere else
+    (not in the session, not in a cache), so it is rendered here rather than after a redirect."""
+    if request.method == "GET":
+        return _tokens_page(request, ApiTokenForm())
+    once = request.session.pop(FORM_ONCE_KEY, None)
+    if not once or not constant_time_compare(once, request.POST.get("once", "")):
+        messages.info(request, _("This form was already sent. A token's secret is shown only once."))
+        return redirect("accounts:tokens")
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return _tokens_page(request, form, status=400)
+    try:
+        token, raw = api_token_create(user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"])
+    except ApplicationError as error:
+        form.add_error(None, error.message)
+        return _tokens_page(request, form, status=400)
+    return _render_tokens(request, "accounts/token_created.html", {"token": token, "raw": raw})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@token_owner_required
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Asks first; someone else's token is "not found"."""
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    if request.method == "POST":
+        api_token_revoke(token=token, actor=request.user)
+        messages.success(request, _("The token “%(name)s” is revoked: it no longer works.") % {"name": token.name})
+        return redirect("accounts:tokens")
+    return _render_tokens(request, "accounts/token_revoke.html", {"token": token, "prefix": TOKEN_PREFIX})

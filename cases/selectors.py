@@ -1,5 +1,6 @@
 """Reads for casework."""
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -8,8 +9,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, DateTimeField, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,10 +20,20 @@ from django.utils.translation import gettext_lazy
 
 from accounts import policy, roles
 from cases import clock, workflow
-from cases.models import CaseNote, ContactAttempt, FootageRequest, Incident, RedactionItem, Referral, Transcript
+from cases.models import (
+    CaseNote,
+    ContactAttempt,
+    FootageEvent,
+    FootageRequest,
+    Incident,
+    RedactionItem,
+    Referral,
+    Transcript,
+)
 from intake.choices import Status
 from intake.models import (
     Allegation,
+    Attachment,
     Complaint,
     ComplaintContact,
     ComplaintEvent,
@@ -29,6 +41,8 @@ from intake.models import (
     VoiceCall,
     VoiceRecording,
 )
+from intake.selectors import COMPLAINT_REFERENCE
+from privacy.models import AuditEvent
 from surveys.models import Response
 
 CANDIDATE_DAYS = 3
@@ -697,3 +711,337 @@ def reminder_recipients() -> list:
         .order_by("pk")
     )
     return [user for user in users if policy.allowed(user, policy.CASE_EDIT)]
+
+
+# --- API: complaints ---
+
+# A row of the API's list: the queue's structured facts and a few more codes, never an encrypted
+# column (nothing is decrypted for a page of 200).
+API_LIST_FIELDS = (
+    *(name for name in QUEUE_FIELDS if "__" not in name),
+    "outcome",
+    "urgent_flags",
+    "filer_role",
+    "updated_at",
+)
+QUEUE_KEY_BEFORE_SQL = "(intake_complaint.queue_rank, intake_complaint.created_at, intake_complaint.id) < (%s, %s, %s)"
+_USER_ID = re.compile(r"\d{1,18}")  # a bigint; more digits are a username
+
+
+@dataclass(frozen=True)
+class ComplaintApiFilters:
+    """The API list's filters: the queue's, with both answers to its yes/no questions (None: either)
+    and a field office by its code, an assignee also by username, and dates."""
+
+    status: str = ""  # "" every status but closed, "any", or one status
+    urgent: bool | None = None
+    overdue: bool | None = None
+    needs_interpreter: bool | None = None
+    allegation: str = ""
+    field_office: str = ""  # a code, e.g. "MIA"
+    language: str = ""
+    channel: str = ""
+    assignee: str = ""  # "" anyone, "me", "none", a user's id or username
+    caller_language: str = ""
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+
+
+def complaints_for_api(filters: ComplaintApiFilters, *, user, now: datetime | None = None):
+    """The complaints the API lists, filtered like the queue (unordered: complaints_api_page orders
+    and cuts them), each with `field_office_code`, `assignee_username` and `organization_slug`."""
+    now = now or timezone.now()
+    by_queue = filters.assignee in ("", QUEUE_ASSIGNEE_ME, QUEUE_ASSIGNEE_NONE) or _USER_ID.fullmatch(filters.assignee)
+    queue = QueueFilters(
+        status=filters.status,
+        urgent=filters.urgent is True,
+        allegation=filters.allegation,
+        language=filters.language,
+        channel=filters.channel,
+        assignee=filters.assignee if by_queue else "",
+        overdue=filters.overdue is True,
+        needs_interpreter=filters.needs_interpreter is True,
+        caller_language=filters.caller_language,
+    )
+    complaints = queue_complaints(queue, user=user, now=now)
+    if filters.urgent is False:
+        complaints = complaints.filter(queue_rank=1)
+    if filters.overdue is False:
+        complaints = complaints.exclude(acknowledged_at__isnull=True, ack_due_at__lt=now)
+    if filters.needs_interpreter is False:
+        complaints = complaints.filter(needs_interpreter=False)
+    if filters.field_office:
+        complaints = complaints.filter(field_office__code=filters.field_office.upper())
+    if not by_queue:
+        complaints = complaints.filter(assignee__username=filters.assignee)
+    if filters.created_after is not None:
+        complaints = complaints.filter(created_at__gt=filters.created_after)
+    if filters.created_before is not None:
+        complaints = complaints.filter(created_at__lt=filters.created_before)
+    if filters.updated_after is not None:
+        complaints = complaints.filter(updated_at__gt=filters.updated_after)
+    allegations = Allegation.objects.only("id", "complaint_id", "kind").order_by("kind")
+    return (
+        complaints.only(*API_LIST_FIELDS)
+        .annotate(
+            field_office_code=F("field_office__code"),
+            assignee_username=F("assignee__username"),
+            organization_slug=F("organization__slug"),
+        )
+        .prefetch_related(Prefetch("allegations", queryset=allegations))
+    )
+
+
+def staff_member_by_handle(handle: str | None, *, me):
+    """Whom an API call names: "me" the caller, "none" or "" nobody (None), a user's id or a
+    username an active user; LookupError when it names no one."""
+    handle = (handle or "").strip()
+    if handle in ("", QUEUE_ASSIGNEE_NONE):
+        return None
+    if handle == QUEUE_ASSIGNEE_ME:
+        return me
+    users = get_user_model().objects.filter(is_active=True)
+    found = users.filter(pk=int(handle)).first() if _USER_ID.fullmatch(handle) else None
+    found = found or users.filter(username=handle).first()
+    if found is None:
+        raise LookupError(handle)
+    return found
+
+
+def complaints_api_page(complaints, *, key: QueueKey | None, backwards: bool = False, limit: int) -> list[Complaint]:
+    """Up to `limit` complaints in the queue's order after `key` (before it when `backwards`, still
+    in the queue's order): one keyset range of the queue's index however deep the page."""
+    order = ("queue_rank", "created_at", "id")
+    if key is not None:
+        rank, created_at, pk = key
+        created_at = connection.ops.adapt_datetimefield_value(created_at)
+        clause = QUEUE_KEY_BEFORE_SQL if backwards else QUEUE_KEY_SQL
+        complaints = complaints.extra(where=[clause], params=[rank, created_at, pk])  # noqa: S610
+    if backwards:
+        order = tuple(f"-{name}" for name in order)
+    rows = list(complaints.order_by(*order)[:limit])
+    if backwards:
+        rows.reverse()
+    return rows
+
+
+def complaint_for_api(reference: str, *, words: bool) -> Complaint | None:
+    """One complaint with what the API's detail shows, in a fixed number of queries; the filer's
+    words (and staff's notes) are not even loaded (nor decrypted) without `words`."""
+    if not COMPLAINT_REFERENCE.fullmatch(reference):
+        return None
+    notes = CaseNote.objects.select_related("author")
+    attempts = ContactAttempt.objects.select_related("actor")
+    complaints = Complaint.objects.select_related("contact").annotate(
+        field_office_code=F("field_office__code"),
+        assignee_username=F("assignee__username"),
+        organization_slug=F("organization__slug"),
+        merged_into_reference=F("merged_into__reference"),
+    )
+    prefetches = [
+        Prefetch("allegations", queryset=Allegation.objects.only("id", "complaint_id", "kind").order_by("kind")),
+        Prefetch("incidents", queryset=Incident.objects.only("id", "reference").order_by("reference")),
+        Prefetch(
+            "footage_requests",
+            queryset=FootageRequest.objects.only("id", "reference", "status", "complaint_id").order_by("reference"),
+        ),
+        Prefetch("events", queryset=ComplaintEvent.objects.select_related("actor")),
+        Prefetch("referrals", queryset=Referral.objects.select_related("created_by")),
+        Prefetch("duplicates", queryset=Complaint.objects.only("id", "reference", "merged_into").order_by("pk")),
+    ]
+    if words:
+        prefetches += [
+            Prefetch("filer_notes", queryset=ComplaintNote.objects.order_by("created_at", "pk")),
+            Prefetch("attachments", queryset=Attachment.objects.defer("original_name")),
+        ]
+    else:
+        # Nor the contact's details: that there are some is all such a reader learns.
+        contact = [f"contact__{name}" for name in ("name", "phone", "email", "best_times", "alternate_contact")]
+        complaints = complaints.defer(*COMPLAINT_WORDS, *contact)
+        notes, attempts = notes.defer("text"), attempts.defer("note")
+    prefetches += [Prefetch("case_notes", queryset=notes), Prefetch("contact_attempts", queryset=attempts)]
+    return complaints.prefetch_related(*prefetches).filter(reference=reference).first()
+
+
+# --- API: casework ---
+
+# Audit events that record someone reading a record, not a change to it.
+_READ_ACTIONS = ("footage.requester_revealed", "footage.letter_rendered")
+INCIDENT_API_FIELDS = (
+    "id", "reference", "starts_on", "ends_on", "city", "state", "agency", "tags", "version", "created_at",
+    "field_office__code", "merged_into__reference",
+)  # fmt: skip
+# The response is due 20 working days after the day a request is perfected: never sooner than 26
+# calendar days (perfected on a Sunday, due on the fourth Friday after).
+_DUE_AFTER_DAYS_AT_LEAST = 26
+
+
+def _last_change(object_type: str, *, merged_into: bool = False):
+    """When the audit log last recorded a change to the outer row (a correlated subquery on
+    audit_object_idx), or its `created_at` when it never did. Reveals and letters are readings.
+    With `merged_into`, an incident's merge is also a change of the incident it went into."""
+    changed = Q(object_type=object_type, object_id=Cast(OuterRef("pk"), output_field=CharField()))
+    if merged_into:
+        changed |= Q(action="incident.merged", into=OuterRef("reference"))
+    events = (
+        AuditEvent.objects.annotate(into=KT("data__into"))
+        .filter(changed)
+        .exclude(action__in=_READ_ACTIONS)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return Coalesce(Subquery(events, output_field=DateTimeField()), "created_at")
+
+
+def _incidents_api_rows(found, *, with_summary: bool):
+    """Incidents as the API gives them: the facts with the field office's code and the reference
+    merged into, `updated_at`, and the references of their complaints and footage requests (three
+    queries whatever the number). The summary is staff's words: not even loaded without
+    `with_summary`."""
+    fields = [*INCIDENT_API_FIELDS, "summary"] if with_summary else INCIDENT_API_FIELDS
+    complaints = Complaint.objects.only("id", "reference").order_by("pk")
+    footage = FootageRequest.objects.only("id", "reference", "incident_id").order_by("pk")
+    return (
+        found.select_related(None)
+        .select_related("field_office", "merged_into")
+        .defer(None)
+        .only(*fields)
+        .annotate(updated_at=_last_change("cases.incident", merged_into=True))
+        .prefetch_related(Prefetch("complaints", queryset=complaints), Prefetch("footage_requests", queryset=footage))
+    )
+
+
+def incidents_for_api(*, with_summary: bool, include_merged: bool = False, tag: str = "", **filters):
+    """The incidents the API lists, filtered as the web's list is (incidents_filtered: field
+    office code, state, city, dates), merged ones only when asked for, and by one whole tag in any
+    script; unordered (the paginator orders them)."""
+    found = incidents_filtered(show_merged=include_merged, **filters)
+    if tag:
+        # A tag is a slug: quoted, it matches one whole tag in the JSON text, which SQLite keeps
+        # with non-ASCII letters escaped ("ni\u00f1os") and PostgreSQL as they are.
+        slug = slugify(tag, allow_unicode=True)
+        found = found.filter(Q(tags__icontains=f'"{slug}"') | Q(tags__icontains=json.dumps(slug)))
+    return _incidents_api_rows(found, with_summary=with_summary)
+
+
+def incident_for_api(reference: str, *, with_summary: bool) -> Incident | None:
+    """One incident as the API gives it, merged or not; None for a reference that is not one."""
+    if not INCIDENT_REFERENCE.fullmatch(reference):
+        return None
+    return _incidents_api_rows(Incident.objects.filter(reference=reference), with_summary=with_summary).first()
+
+
+def _footage_due_before(requests, day: date) -> list[int]:
+    """The ids of those `requests` whose response is due before `day`, their clock running. The
+    due date is worked out in Python (working days, holidays, pauses), among the requests
+    perfected long enough ago to be due by then (two queries)."""
+    try:
+        perfected_before = day - timedelta(days=_DUE_AFTER_DAYS_AT_LEAST)
+    except OverflowError:
+        return []  # nothing was perfected before the first days of the calendar
+    candidates = (
+        requests.filter(status__in=workflow.CLOCK_RUNNING, perfected_on__lt=perfected_before)
+        .only("id", "perfected_on", "extended_on")
+        .prefetch_related("pauses")
+        .order_by()
+    )
+    return [request.pk for request in candidates if (due := footage_due(request)) is not None and due < day]
+
+
+def _footage_api_rows(found):
+    """Footage requests as the API gives them, without the requester's details (not even loaded):
+    the references they belong to, `updated_at`, pauses, checklist rows and decisions prefetched
+    (four queries whatever the number)."""
+    items = RedactionItem.objects.annotate(reviewer_username=F("reviewer__username")).order_by("pk")
+    decisions = FootageEvent.objects.filter(status__in=workflow.DECIDED).only("id", "request_id", "at").order_by("at")
+    return (
+        found.defer(*REQUESTER_FIELDS)
+        .annotate(
+            complaint_reference=F("complaint__reference"),
+            incident_reference=F("incident__reference"),
+            updated_at=_last_change("cases.footagerequest"),
+        )
+        .prefetch_related(
+            "pauses",
+            Prefetch("redaction_items", queryset=items),
+            Prefetch("events", queryset=decisions, to_attr="decisions"),
+        )
+    )
+
+
+def footage_for_api(
+    *,
+    today: date,
+    status: str = "",
+    requester_type: str = "",
+    expedited: bool | None = None,
+    field_office: str = "",
+    incident: str = "",
+    complaint: str = "",
+    overdue: bool | None = None,
+    due_before: date | None = None,
+):
+    """The footage requests the API lists; unordered (the paginator orders them). A field office is
+    the one of the request's incident or complaint; `overdue` (True: only those, False: none of
+    them) and `due_before` are worked out on the legal clock."""
+    found = FootageRequest.objects.all()
+    if status:
+        found = found.filter(status=status)
+    if requester_type:
+        found = found.filter(requester_type=requester_type)
+    if expedited is not None:
+        found = found.filter(expedited_requested=expedited)
+    if field_office:
+        found = found.filter(
+            Q(incident__field_office__code=field_office) | Q(complaint__field_office__code=field_office)
+        )
+    if incident:
+        found = found.filter(incident__reference=incident)
+    if complaint:
+        found = found.filter(complaint__reference=complaint)
+    if due_before is not None:
+        found = found.filter(pk__in=_footage_due_before(found, due_before))
+    if overdue is not None:
+        late = _footage_due_before(found, today)
+        found = found.filter(pk__in=late) if overdue else found.exclude(pk__in=late)
+    return _footage_api_rows(found)
+
+
+def footage_for_api_detail(reference: str):
+    """One footage request as the API gives it, with its history (each status with its actor's
+    username) and who prepared and approved its release; None for a reference that is not one."""
+    if not FOOTAGE_REFERENCE.fullmatch(reference):
+        return None
+    history = FootageEvent.objects.annotate(actor_username=F("actor__username")).order_by("at", "pk")
+    return (
+        _footage_api_rows(FootageRequest.objects.filter(reference=reference))
+        .annotate(prepared_by_username=F("prepared_by__username"), approved_by_username=F("approved_by__username"))
+        .prefetch_related(Prefetch("events", queryset=history, to_attr="history"))
+        .first()
+    )
+
+
+def footage_api_prepare(requests, *, today: date) -> list[FootageRequest]:
+    """Rows of _footage_api_rows with their clock (footage_with_clock), `paused`, `decided_at` (the
+    first decision), and `checklist`: every item in order, pending where no row was written."""
+    rows = footage_with_clock(requests, today=today)
+    for request in rows:
+        request.paused = any(pause.ended_on is None for pause in request.pauses.all())
+        request.decided_at = request.decisions[0].at if request.decisions else None
+        written = {row.item: row for row in request.redaction_items.all()}
+        request.checklist = [written.get(item) or _unchecked(item) for item in RedactionItem.Item]
+    return rows
+
+
+def _unchecked(item: str) -> RedactionItem:
+    row = RedactionItem(item=item)
+    row.reviewer_username = None
+    return row
+
+
+def footage_with_requester(reference: str) -> FootageRequest | None:
+    """The request with its requester's details, for a reveal."""
+    if not FOOTAGE_REFERENCE.fullmatch(reference):
+        return None
+    return FootageRequest.objects.filter(reference=reference).first()

@@ -440,6 +440,11 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
 # Only for development and tests: receivers on http:// and on this machine's own addresses.
 WEBHOOK_ALLOW_LOCAL = env_bool("WEBHOOK_ALLOW_LOCAL", False)
+# Seconds before each retry of a failed delivery, the last repeating (plus up to a tenth of jitter).
+WEBHOOK_RETRY_SECONDS = env_list("WEBHOOK_RETRY_SECONDS", "30,120,600,1800,3600,10800,21600,43200".split(","))
+if not all(step.isdigit() for step in WEBHOOK_RETRY_SECONDS) or not WEBHOOK_RETRY_SECONDS:
+    raise ImproperlyConfigured("WEBHOOK_RETRY_SECONDS must be whole seconds separated by commas, like 30,120,600")
+WEBHOOK_RETRY_SECONDS = [int(step) for step in WEBHOOK_RETRY_SECONDS]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -448,13 +453,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.api.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["privacy.ratelimit.ApiThrottle"],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_VERSIONING_CLASS": None,
     "COERCE_DECIMAL_TO_STRING": False,
@@ -475,7 +480,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # Complaint codes that several fields or components share (intake/api.py).
+        "ComplaintStatusEnum": "intake.choices.Status",
+        "ComplaintOutcomeEnum": "intake.choices.Outcome",
+        "ComplaintChannelEnum": "intake.choices.Channel",
+        "YesNoUnknownEnum": "intake.choices.YesNoUnknown",
+        "ConsentMethodEnum": "intake.choices.ConsentMethod",
+        "TimelineKindEnum": "intake.api.TIMELINE_KINDS",
+        # Casework codes (cases/api.py), and the states' codes whose field name the checklist shares.
+        "FootageStatusEnum": "cases.models.FootageRequest.Status",
+        "RedactionStateEnum": "cases.models.RedactionItem.State",
+        "UsStateEnum": "intake.choices.US_STATES",
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 import accounts.api
@@ -10,7 +10,13 @@ import intake.api
 import messaging.api
 import privacy.api
 import surveys.api
-from core.views import healthz
+from core.views import api_not_found, healthz
+
+# Django's error pages; under /api/ they answer in the API's error shape (JSON).
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
 
 
 def anymail_urls(esp: str) -> list:
@@ -41,6 +47,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
+    re_path(r"^api/", api_not_found),  # any other path under /api/: 404 in the API's error shape
     path("twilio/voice/", include("intake.voice_urls")),
     path("twilio/", include("messaging.urls")),
     # Email in and delivery events, behind ANYMAIL's secret.
@@ -53,6 +60,7 @@ urlpatterns += i18n_patterns(
     path("", include("surveys.urls")),
     path("", include("accounts.urls")),
     path("staff/", include("cases.urls")),
+    path("", include("messaging.work_urls")),
     prefix_default_language=True,
 )
 

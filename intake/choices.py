@@ -27,6 +27,14 @@ class FilerRole(models.TextChoices):
 FORM_FILER_ROLES = [(value, label) for value, label in FilerRole.choices if value != FilerRole.UNKNOWN]
 
 
+class ConsentMethod(models.TextChoices):
+    """How an advocate obtained the person's consent to file for them (the API's consent record)."""
+
+    VERBAL = "verbal", _("Spoken, in person or by phone")
+    WRITTEN = "written", _("Signed on paper")
+    ELECTRONIC = "electronic", _("In writing, by text message, email or an online form")
+
+
 class YesNoUnknown(models.TextChoices):
     YES = "yes", _("Yes")
     NO = "no", _("No")

@@ -44,6 +44,10 @@ class Complaint(TimeStampedModel):
     )
     on_behalf_organization = models.CharField(max_length=200, blank=True)
     on_behalf_consent_at = models.DateTimeField(null=True, blank=True)
+    # The consent record of a complaint filed through the API: how consent was obtained and the
+    # name of the advocate who obtained it (on_behalf_consent_at is then when they obtained it).
+    on_behalf_consent_method = models.CharField(max_length=16, choices=choices.ConsentMethod.choices, blank=True)
+    on_behalf_consent_by = EncryptedCharField(max_length=200, blank=True)
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -5,12 +5,12 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from intake.models import Complaint, ComplaintEvent, Draft, FieldOffice, VoicePrompt
+from intake.models import Allegation, Complaint, ComplaintEvent, Draft, FieldOffice, VoicePrompt
 from intake.receipts import receipt_index, receipt_normalise
 from privacy.crypto import blind_index
 
@@ -197,3 +197,53 @@ def voice_prompts_recorded() -> dict[tuple[str, str], str]:
         (language, step): f"{settings.PUBLIC_BASE_URL}{reverse('voice:prompt', args=[pk])}?v={int(changed.timestamp())}"
         for pk, language, step, changed in VoicePrompt.objects.values_list("pk", "language", "step", "updated_at")
     }
+
+
+# --- API ---
+
+# The organisations' API gives the portal's facts as codes, plus what a partner's system needs to
+# keep in step (the organisation, the last change); never the encrypted fields.
+API_FACT_FIELDS = (
+    *(name for name in PORTAL_FACT_FIELDS if name != "field_office__name"),
+    "updated_at", "field_office__code", "organization__slug",
+)  # fmt: skip
+
+
+def filing_organizations(user) -> list:
+    """The active organisations a member may file for, by name."""
+    from accounts.models import Organization
+
+    return list(Organization.objects.filter(memberships__user=user, is_active=True).order_by("name"))
+
+
+def _api_complaints(user):
+    allegations = Allegation.objects.only("id", "complaint_id", "kind").order_by("kind")
+    return (
+        _organization_complaints(user)
+        .select_related("field_office", "organization")
+        .only(*API_FACT_FIELDS)
+        .prefetch_related(Prefetch("allegations", queryset=allegations))
+    )
+
+
+def organization_complaints_api(user):
+    """The complaints of the user's organisations with their facts and allegations, for the API's
+    list (its paginator orders them): two queries a page, however many complaints."""
+    return _api_complaints(user)
+
+
+def organization_complaint_api(user, reference: str) -> Complaint | None:
+    """One complaint of the user's organisations with its facts, allegations and history (as
+    `timeline_events`); None for any other or a reference of the wrong shape, alike."""
+    reference = reference.strip().upper()
+    if not COMPLAINT_REFERENCE.fullmatch(reference):
+        return None
+    complaint = _api_complaints(user).filter(reference=reference).first()
+    if complaint is None:
+        return None
+    complaint.timeline_events = list(
+        complaint.events.filter(kind__in=[ComplaintEvent.Kind.STATUS, ComplaintEvent.Kind.INFO_ADDED]).only(
+            *EVENT_FIELDS
+        )
+    )
+    return complaint

@@ -4,7 +4,7 @@ import re
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,7 +19,7 @@ from core.errors import ApplicationError
 from core.services import reference_next
 from core.tasks import enqueue_on_commit
 from intake import workflow
-from intake.choices import FilerRole, Outcome, Status, UrgentFlag
+from intake.choices import Channel, ConsentMethod, FilerRole, Outcome, Status, UrgentFlag
 from intake.models import (
     Allegation,
     Attachment,
@@ -37,7 +37,7 @@ from intake.sla import acknowledge_by
 from intake.voice import CallState, Heard, voice_read
 from messaging.addresses import address_index, address_normalise
 from messaging.models import InboundMessage
-from messaging.services import outbound_queue
+from messaging.services import outbound_queue, webhook_complaint_status_changed
 from privacy.attachments import CheckedFile, UploadRejected, check_upload
 from privacy.crypto import blind_index
 from privacy.files import encrypted_file_delete, encrypted_file_store
@@ -313,7 +313,15 @@ def complaint_change_status(
         complaint.acknowledged_at = timezone.now()
         fields.append("acknowledged_at")
     complaint.save(update_fields=fields)
-    ComplaintEvent.objects.create(complaint=complaint, status=status, outcome=complaint.outcome, actor=actor)
+    event = ComplaintEvent.objects.create(complaint=complaint, status=status, outcome=complaint.outcome, actor=actor)
+    webhook_complaint_status_changed(  # the organisation it was filed for hears of it (webhooks out)
+        organization_id=complaint.organization_id,
+        reference=complaint.reference,
+        status=status,
+        previous_status=old,
+        outcome=complaint.outcome,
+        changed_at=event.created_at,
+    )
     audit_record(
         actor=actor,
         action="complaint.status_changed",
@@ -1057,3 +1065,46 @@ def voice_calls_sweep(*, now=None) -> int:
     forgotten = now - timedelta(days=settings.RETENTION_CONVERSATION_DAYS)
     VoiceCall.objects.filter(complaint__isnull=True, ended_at__lt=forgotten, recordings__isnull=True).delete()
     return ended
+
+
+# --- API ---
+
+# A partner's clock may run a little ahead of ours.
+CONSENT_CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """How an organisation's member obtained the person's consent to file for them."""
+
+    method: str  # intake.choices.ConsentMethod
+    obtained_at: datetime
+    obtained_by: str  # the name of the advocate who obtained it
+
+
+@transaction.atomic
+def complaint_submit_on_behalf(
+    *, data: ComplaintInput, consent: ConsentRecord, organization: Organization, filed_by, submission_key: str
+) -> SubmitResult:
+    """An organisation's member files for a person through the API: the complaint as
+    complaint_submit writes it, with the consent record (when, how and by whom consent was
+    obtained). The caller has checked that `filed_by` is a member of `organization`. The same
+    submission key again gives back the first complaint, unchanged."""
+    if consent.method not in ConsentMethod.values or not consent.obtained_by.strip():
+        raise ApplicationError("A complaint filed on behalf of someone needs their consent.", code="consent")
+    if consent.obtained_at > timezone.now() + CONSENT_CLOCK_SKEW:
+        raise ApplicationError("Consent cannot be obtained in the future.", code="consent")
+    result = complaint_submit(
+        data=data,
+        channel=Channel.API,
+        submission_key=submission_key,
+        organization=organization,
+        filed_by=filed_by,
+    )
+    if result.created:
+        complaint = result.complaint
+        complaint.on_behalf_consent_at = consent.obtained_at
+        complaint.on_behalf_consent_method = consent.method
+        complaint.on_behalf_consent_by = consent.obtained_by.strip()
+        complaint.save(update_fields=["on_behalf_consent_at", "on_behalf_consent_method", "on_behalf_consent_by"])
+    return result

@@ -3,21 +3,48 @@ import hashlib
 import json
 import logging
 import random
-from datetime import timedelta
+import time
+import uuid
+from datetime import UTC, timedelta
 
+import requests
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
+from accounts.models import Organization
+from core.errors import ApplicationError
 from core.tasks import enqueue_on_commit
 from messaging.addresses import address_index
 from messaging.flows import Context, flow_get, flow_starting, flow_takes_over
 from messaging.keywords import keyword_of, normalise
-from messaging.models import Conversation, InboundMessage, OptOut, OutboundMessage
+from messaging.models import (
+    Conversation,
+    InboundMessage,
+    OptOut,
+    OutboundMessage,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from messaging.transports import OPTED_OUT, WHATSAPP_OUTSIDE_WINDOW, TransportError, get_transport
+from messaging.webhooks import (
+    EVENT_HEADER,
+    EVENT_ID_HEADER,
+    SIGNATURE_HEADER,
+    WebhookUrlError,
+    webhook_body,
+    webhook_post,
+    webhook_secret_new,
+    webhook_signature,
+    webhook_url_check,
+)
 from privacy.files import encrypted_file_delete, encrypted_file_store
 from privacy.ratelimit import window_count
+from privacy.services import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -522,3 +549,296 @@ def email_tracking_apply(*, event_type: str, message_id: str, recipient: str) ->
     if event_type in EMAIL_OPT_OUT_EVENTS and recipient:
         opt_out_record(channel="email", address=recipient, keyword=f"email-{event_type}")
     return outbound_status_update(provider_id=message_id[:64], provider_status=event_type)
+
+
+# --- webhooks out ---
+
+WEBHOOK_URL_MESSAGES = {
+    "scheme": gettext_lazy("The address must start with https://."),
+    "credentials": gettext_lazy("The address must not contain a user name or password."),
+    "host": gettext_lazy("This is not a web address we can send to."),
+    "dns": gettext_lazy("We could not find this address. Check it and try again."),
+    "address": gettext_lazy("This address leads to a private or local network. Use a public address."),
+}
+# Time a claimed delivery is held by its worker; after it, a dead worker's delivery is due again.
+WEBHOOK_LEASE_EXTRA = timedelta(seconds=30)
+
+
+def _webhook_url_clean(url: str) -> str:
+    url = (url or "").strip()
+    try:
+        webhook_url_check(url, allow_local=settings.WEBHOOK_ALLOW_LOCAL)
+    except WebhookUrlError as exc:
+        raise ApplicationError(
+            str(WEBHOOK_URL_MESSAGES[exc.code]),
+            code="url_not_allowed",
+            extra={"fields": {"url": [str(WEBHOOK_URL_MESSAGES[exc.code])]}},
+        ) from None
+    return url
+
+
+def _webhook_full_clean(endpoint: WebhookEndpoint) -> None:
+    try:
+        endpoint.full_clean(exclude=["organization", "created_by"])
+    except ValidationError as exc:
+        fields = {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
+        first = next(iter(fields.values()))[0]
+        raise ApplicationError(first, code="invalid", extra={"fields": fields}) from None
+
+
+@transaction.atomic
+def webhook_endpoint_create(
+    *, organization: Organization, url: str, description: str = "", actor
+) -> tuple[WebhookEndpoint, str]:
+    """A new endpoint of `organization` and its secret, which is shown this once."""
+    secret = webhook_secret_new()
+    endpoint = WebhookEndpoint(
+        organization=organization,
+        url=(url or "").strip(),
+        description=(description or "").strip(),
+        secret=secret,
+        created_by=actor,
+    )
+    _webhook_full_clean(endpoint)  # length and form first: the address is looked up only after
+    endpoint.url = _webhook_url_clean(endpoint.url)
+    endpoint.save()
+    audit_record(actor=actor, action="webhook.created", obj=endpoint, data={"organization": organization.slug})
+    return endpoint, secret
+
+
+@transaction.atomic
+def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, actor) -> tuple[WebhookEndpoint, str]:
+    """A new secret for the endpoint, shown this once; the old one stops signing at once."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    if not endpoint.is_active:
+        raise ApplicationError(gettext("This webhook is turned off."), code="inactive")
+    secret = webhook_secret_new()
+    endpoint.secret = secret
+    endpoint.save(update_fields=["secret"])
+    audit_record(actor=actor, action="webhook.secret_rotated", obj=endpoint)
+    return endpoint, secret
+
+
+@transaction.atomic
+def webhook_endpoint_deactivate(*, endpoint: WebhookEndpoint, actor) -> WebhookEndpoint:
+    """Turn the endpoint off: nothing more is sent to it, waiting deliveries give up. Twice is the
+    same as once."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    if not endpoint.is_active:
+        return endpoint
+    endpoint.is_active = False
+    endpoint.save(update_fields=["is_active"])
+    endpoint.deliveries.filter(status=WebhookDelivery.Status.PENDING).update(
+        status=WebhookDelivery.Status.FAILED, next_attempt_at=None, last_error="endpoint_off"
+    )
+    audit_record(actor=actor, action="webhook.deactivated", obj=endpoint)
+    return endpoint
+
+
+def _webhook_delivery_queue(*, endpoint_id: int, event_id, event: str, payload: dict, replay_of=None):
+    from messaging.tasks import webhook_delivery_send_task
+
+    delivery = WebhookDelivery.objects.create(
+        endpoint_id=endpoint_id,
+        event_id=event_id,
+        event=event,
+        payload=payload,
+        next_attempt_at=timezone.now(),
+        replay_of=replay_of,
+    )
+    enqueue_on_commit(webhook_delivery_send_task, delivery.pk)
+    return delivery
+
+
+def webhook_event_emit(*, organization_id: int | None, event: str, data: dict) -> list[WebhookDelivery]:
+    """One delivery of the event per active endpoint of the organisation, written in the caller's
+    transaction and sent after it commits. `data` holds codes, references and dates only."""
+    if organization_id is None:
+        return []
+    endpoints = list(
+        WebhookEndpoint.objects.filter(
+            organization_id=organization_id, is_active=True, organization__is_active=True
+        ).values_list("pk", flat=True)
+    )
+    if not endpoints:
+        return []
+    event_id = uuid.uuid4()
+    payload = {"id": str(event_id), "type": event, "created_at": _iso(timezone.now()), "data": data}
+    return [
+        _webhook_delivery_queue(endpoint_id=pk, event_id=event_id, event=event, payload=payload) for pk in endpoints
+    ]
+
+
+def _iso(moment) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def webhook_complaint_status_changed(
+    *,
+    organization_id: int | None,
+    reference: str,
+    status: str,
+    previous_status: str,
+    outcome: str,
+    changed_at,
+) -> list[WebhookDelivery]:
+    """`complaint.status_changed` to the endpoints of the organisation the complaint was filed
+    for. Never a name, a narrative, a contact, a receipt or an allegation."""
+    data = {
+        "reference": reference,
+        "status": status,
+        "previous_status": previous_status or None,
+        "outcome": outcome or None,
+        "changed_at": _iso(changed_at),
+    }
+    return webhook_event_emit(organization_id=organization_id, event="complaint.status_changed", data=data)
+
+
+@transaction.atomic
+def webhook_endpoint_test(*, endpoint: WebhookEndpoint, actor) -> WebhookDelivery:
+    """A `webhook.test` event to this endpoint only, sent now."""
+    if not WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).exists():
+        raise ApplicationError(gettext("This webhook is turned off."), code="inactive")
+    event_id = uuid.uuid4()
+    payload = {
+        "id": str(event_id),
+        "type": "webhook.test",
+        "created_at": _iso(timezone.now()),
+        "data": {"endpoint": endpoint.pk},
+    }
+    delivery = _webhook_delivery_queue(
+        endpoint_id=endpoint.pk, event_id=event_id, event="webhook.test", payload=payload
+    )
+    audit_record(actor=actor, action="webhook.test_sent", obj=endpoint, data={"delivery": delivery.pk})
+    return delivery
+
+
+@transaction.atomic
+def webhook_delivery_replay(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
+    """Send an event again: a new delivery with the same event id and payload, signed anew."""
+    if not WebhookEndpoint.objects.filter(pk=delivery.endpoint_id, is_active=True).exists():
+        raise ApplicationError(gettext("This webhook is turned off."), code="inactive")
+    replay = _webhook_delivery_queue(
+        endpoint_id=delivery.endpoint_id,
+        event_id=delivery.event_id,
+        event=delivery.event,
+        payload=delivery.payload,
+        replay_of=delivery,
+    )
+    audit_record(
+        actor=actor,
+        action="webhook.replayed",
+        obj=delivery.endpoint,
+        data={"delivery": delivery.pk, "replay": replay.pk, "event": delivery.event},
+    )
+    return replay
+
+
+def webhook_retry_delay(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed try: the configured step (the last one repeats)
+    plus up to a tenth more, so that failed deliveries spread out."""
+    steps = settings.WEBHOOK_RETRY_SECONDS
+    base = steps[min(attempts, len(steps)) - 1] if attempts > 0 else steps[0]
+    return timedelta(seconds=base + random.uniform(0, base / 10))  # noqa: S311 (jitter, not a secret)
+
+
+def _webhook_claim(delivery_id: int, now) -> tuple[WebhookDelivery | None, bool]:
+    """Take a due delivery for this worker: (delivery, True) to send it, (delivery, False) when it
+    was given up here, (None, False) when it is not due, not pending or another worker has it."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint")
+            .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+            .first()
+        )
+        if delivery is None:
+            return None, False
+        if not delivery.endpoint.is_active:
+            delivery.status = WebhookDelivery.Status.FAILED
+            delivery.next_attempt_at = None
+            delivery.last_error = "endpoint_off"
+            delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
+            return delivery, False
+        delivery.attempts += 1
+        # Held while this worker sends; another finds it not due.
+        delivery.next_attempt_at = now + 2 * timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS) + WEBHOOK_LEASE_EXTRA
+        delivery.save(update_fields=["attempts", "next_attempt_at"])
+    return delivery, True
+
+
+def _webhook_post(delivery: WebhookDelivery) -> tuple[int | None, str]:
+    """(status code, error code) of one try."""
+    body = webhook_body(delivery.payload)
+    headers = {
+        SIGNATURE_HEADER: webhook_signature(delivery.endpoint.secret, body),
+        EVENT_HEADER: delivery.event,
+        EVENT_ID_HEADER: str(delivery.event_id),
+    }
+    try:
+        code = webhook_post(
+            delivery.endpoint.url,
+            body,
+            headers,
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            allow_local=settings.WEBHOOK_ALLOW_LOCAL,
+        )
+    except WebhookUrlError as exc:
+        return None, f"url_{exc.code}"
+    except requests.Timeout:
+        return None, "timeout"
+    except requests.exceptions.SSLError:
+        return None, "tls"
+    except requests.ConnectionError:
+        return None, "connection"
+    except Exception as exc:
+        logger.warning("webhook delivery %s failed: %s", delivery.pk, type(exc).__name__)
+        return None, "error"
+    return code, ""
+
+
+def webhook_delivery_send(*, delivery_id: int) -> WebhookDelivery | None:
+    """Try one due delivery: claim it, POST outside any transaction, record the try. A 2xx
+    delivers it; anything else waits WEBHOOK_RETRY_SECONDS, and after WEBHOOK_MAX_ATTEMPTS tries
+    it is given up. None when it was not this worker's to send."""
+    delivery, claimed = _webhook_claim(delivery_id, timezone.now())
+    if not claimed:
+        return delivery
+    started, clock = timezone.now(), time.monotonic()
+    status_code, error = _webhook_post(delivery)
+    duration_ms = int((time.monotonic() - clock) * 1000)
+    now = timezone.now()
+    fields: dict = {"last_status_code": status_code, "last_error": error}
+    if status_code is not None and 200 <= status_code < 300:
+        fields.update(status=WebhookDelivery.Status.DELIVERED, delivered_at=now, next_attempt_at=None)
+    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        fields.update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None)
+    else:
+        fields.update(next_attempt_at=now + webhook_retry_delay(delivery.attempts))
+    with transaction.atomic():
+        WebhookAttempt.objects.create(
+            delivery=delivery, started_at=started, status_code=status_code, error=error, duration_ms=duration_ms
+        )
+        # Only while it is still this worker's try (a turned-off endpoint may have given it up).
+        WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=WebhookDelivery.Status.PENDING, attempts=delivery.attempts
+        ).update(**fields)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def webhook_deliveries_due(*, late_by: timedelta = timedelta(minutes=1)) -> int:
+    """Re-enqueue deliveries due for a while: a lost task, a wait too long for a countdown, or a
+    worker that died while sending (its hold runs out)."""
+    from messaging.tasks import webhook_delivery_send_task
+
+    ids = list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=timezone.now() - late_by
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for delivery_id in ids:
+        webhook_delivery_send_task.delay(delivery_id)
+    return len(ids)

@@ -1,5 +1,8 @@
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
+from messaging.models import WebhookDelivery
 from messaging.services import (
     conversations_purge_idle,
     inbound_process,
@@ -7,6 +10,8 @@ from messaging.services import (
     outbound_resend_pending,
     outbound_send,
     outbound_sender_wait,
+    webhook_deliveries_due,
+    webhook_delivery_send,
 )
 from messaging.transports import TransportError, media_delete
 
@@ -42,3 +47,23 @@ def conversations_purge_idle_task() -> int:
 @shared_task(autoretry_for=(TransportError,), retry_backoff=60, max_retries=5)
 def media_delete_task(url: str) -> None:
     media_delete(url)
+
+
+@shared_task
+def webhook_delivery_send_task(delivery_id: int) -> None:
+    """One try of a delivery; a failed one comes back here after its wait, when that wait is
+    short enough for the broker to hold it (beat's sweep takes the longer ones)."""
+    delivery = webhook_delivery_send(delivery_id=delivery_id)
+    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING or delivery.next_attempt_at is None:
+        return
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return  # no broker to wait in: the sweep sends it when it is due
+    wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
+    # A task held longer than the visibility timeout would be handed to a second worker.
+    if wait <= settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600) / 2:
+        webhook_delivery_send_task.apply_async(args=[delivery_id], countdown=max(0.0, wait))
+
+
+@shared_task
+def webhook_deliveries_due_task() -> int:
+    return webhook_deliveries_due()

@@ -2,11 +2,22 @@ import logging
 import re
 from functools import wraps
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.shortcuts import redirect, render
 from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import policy
+from core.errors import ApplicationError
+from messaging import selectors, services
+from messaging.forms import WebhookEndpointForm
 from messaging.services import email_inbound_receive, email_tracking_apply, inbound_receive, outbound_status_update
 from messaging.twilio import twilio_signature_valid
 
@@ -122,3 +133,151 @@ def anymail_tracking(sender, event, esp_name, **kwargs) -> None:
     email_tracking_apply(
         event_type=event.event_type or "", message_id=event.message_id or "", recipient=event.recipient or ""
     )
+
+
+# --- webhooks out: the pages of an organisation's members (/work/webhooks/) ---
+
+WEBHOOK_DELIVERIES_PER_PAGE = 25
+REVEAL_ONCE_SESSION_KEY = "webhook_reveal_once"
+# A try's error code, in words.
+WEBHOOK_ERRORS = {
+    "timeout": gettext_lazy("No answer in time"),
+    "connection": gettext_lazy("Could not connect"),
+    "tls": gettext_lazy("Secure connection failed"),
+    "url_scheme": gettext_lazy("The address does not start with https://"),
+    "url_credentials": gettext_lazy("The address contains a password"),
+    "url_host": gettext_lazy("Not a web address"),
+    "url_dns": gettext_lazy("Address not found"),
+    "url_address": gettext_lazy("The address leads to a private network"),
+    "endpoint_off": gettext_lazy("The webhook was turned off"),
+    "error": gettext_lazy("Sending failed"),
+}
+
+
+def webhook_member_required(view):
+    """Signed in (else the sign-in page) and a member of an organisation (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not policy.allowed(request.user, policy.ORG_PORTAL):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _endpoint_or_404(request: HttpRequest, endpoint_id: int):
+    endpoint = selectors.webhook_endpoint_for(request.user, endpoint_id)
+    if endpoint is None:  # another organisation's looks the same as none at all
+        raise Http404("webhook")
+    return endpoint
+
+
+def _show_secret_once(request: HttpRequest, endpoint) -> HttpResponse:
+    """After a POST that made a secret: the next page of this endpoint shows it, once."""
+    request.session[REVEAL_ONCE_SESSION_KEY] = endpoint.pk
+    return redirect("webhooks:detail", endpoint_id=endpoint.pk)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@webhook_member_required
+def webhooks(request: HttpRequest) -> HttpResponse:
+    organizations = selectors.webhook_organizations(request.user)
+    form = WebhookEndpointForm(request.POST or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint, _secret = services.webhook_endpoint_create(
+                organization=form.chosen_organization(),
+                url=form.cleaned_data["url"],
+                description=form.cleaned_data["description"],
+                actor=request.user,
+            )
+        except ApplicationError as exc:
+            for field, messages in exc.extra.get("fields", {}).items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            return _show_secret_once(request, endpoint)
+    context = {
+        "endpoints": selectors.webhook_endpoints_for(request.user),
+        "form": form if organizations else None,
+    }
+    return render(request, "messaging/webhooks.html", context, status=400 if form.errors else 200)
+
+
+@never_cache
+@require_http_methods(["GET"])
+@webhook_member_required
+def webhook_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = _endpoint_or_404(request, endpoint_id)
+    secret = ""
+    if request.session.get(REVEAL_ONCE_SESSION_KEY) == endpoint.pk:
+        del request.session[REVEAL_ONCE_SESSION_KEY]
+        endpoint.refresh_from_db(fields=["secret"])
+        secret = endpoint.secret
+    page = Paginator(selectors.webhook_deliveries_of(endpoint), WEBHOOK_DELIVERIES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    for delivery in page.object_list:
+        delivery.error_text = WEBHOOK_ERRORS.get(delivery.last_error, delivery.last_error)
+        for attempt in delivery.attempt_log.all():
+            attempt.error_text = WEBHOOK_ERRORS.get(attempt.error, attempt.error)
+    context = {"endpoint": endpoint, "secret": secret, "page": page}
+    return render(request, "messaging/webhook.html", context)
+
+
+DONE = {
+    "test": gettext_lazy("A test event is on its way. It appears in the log below."),
+    "replay": gettext_lazy("The event is being sent again. It appears in the log below."),
+    "off": gettext_lazy("The webhook is turned off. Nothing more will be sent to it."),
+    "inactive": gettext_lazy("This webhook is turned off."),
+}
+
+
+def _back(request: HttpRequest, endpoint_id: int, done: str) -> HttpResponse:
+    (messages.error if done == "inactive" else messages.success)(request, DONE[done])
+    return redirect("webhooks:detail", endpoint_id=endpoint_id)
+
+
+@require_POST
+@webhook_member_required
+def webhook_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = _endpoint_or_404(request, endpoint_id)
+    try:
+        services.webhook_endpoint_test(endpoint=endpoint, actor=request.user)
+    except ApplicationError:
+        return _back(request, endpoint.pk, "inactive")
+    return _back(request, endpoint.pk, "test")
+
+
+@require_POST
+@webhook_member_required
+def webhook_rotate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = _endpoint_or_404(request, endpoint_id)
+    try:
+        endpoint, _secret = services.webhook_endpoint_rotate_secret(endpoint=endpoint, actor=request.user)
+    except ApplicationError:
+        return _back(request, endpoint.pk, "inactive")
+    return _show_secret_once(request, endpoint)
+
+
+@require_POST
+@webhook_member_required
+def webhook_deactivate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = services.webhook_endpoint_deactivate(endpoint=_endpoint_or_404(request, endpoint_id), actor=request.user)
+    return _back(request, endpoint.pk, "off")
+
+
+@require_POST
+@webhook_member_required
+def webhook_replay(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    delivery = selectors.webhook_delivery_for(request.user, delivery_id)
+    if delivery is None:
+        raise Http404("delivery")
+    try:
+        services.webhook_delivery_replay(delivery=delivery, actor=request.user)
+    except ApplicationError:
+        return _back(request, delivery.endpoint_id, "inactive")
+    return _back(request, delivery.endpoint_id, "replay")

@@ -102,14 +102,37 @@ def over_limit(request, *limits: Limit) -> bool:
 
 
 def api_rate(request) -> tuple[str, str]:
-    """(group, subject) for the API throttle: a token is limited by its own id, anyone else by the
-    keyed hash of their address."""
+    """(rate, subject) for the API throttle: a token is limited by its own id (each token of a
+    person has its own allowance), a staff web session by its user, anyone else by the keyed hash
+    of their address."""
     token = getattr(request, "auth", None)
     if token is not None and getattr(token, "pk", None) is not None:
         return settings.API_RATE_PER_TOKEN, f"api-token:{token.pk}"
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         return settings.API_RATE_PER_TOKEN, f"api-user:{request.user.pk}"
     return settings.API_RATE_ANONYMOUS, f"api-anon:{client_key(request)}"
+
+
+def _api_wait(rate: str, subject: str) -> int | None:
+    """Count one request of `subject`; the seconds until its window ends when it is over `rate`,
+    None when it may go on (or when the cache is down: the request is served, uncounted)."""
+    if not settings.RATELIMIT_ENABLE:
+        return None
+    count, seconds = parse_rate(rate)
+    now = int(time.time())
+    try:
+        (used,) = _counted([(f"rl:{subject}:{now // seconds}", seconds)])
+    except Exception:
+        logger.warning("API rate limit not counted: cache unavailable")
+        return None
+    return seconds - now % seconds if used > count else None
+
+
+def api_refused_token_wait(request) -> int | None:
+    """A request whose token was refused counts as an anonymous one of its client, so that
+    guessing tokens is held to API_RATE_ANONYMOUS (DRF checks throttles only after
+    authentication). The seconds to wait when over it."""
+    return _api_wait(settings.API_RATE_ANONYMOUS, f"api-anon:{client_key(request)}")
 
 
 class ApiThrottle:
@@ -121,20 +144,8 @@ class ApiThrottle:
         self.retry_after = None
 
     def allow_request(self, request, view) -> bool:
-        if not settings.RATELIMIT_ENABLE:
-            return True
-        rate, subject = api_rate(request)
-        count, seconds = parse_rate(rate)
-        now = int(time.time())
-        try:
-            (used,) = _counted([(f"rl:{subject}:{now // seconds}", seconds)])
-        except Exception:
-            logger.warning("API rate limit not counted: cache unavailable")
-            return True
-        if used > count:
-            self.retry_after = seconds - now % seconds
-            return False
-        return True
+        self.retry_after = _api_wait(*api_rate(request))
+        return self.retry_after is None
 
     def wait(self):
         return self.retry_after

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import CharField, Count, JSONField, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -633,7 +634,7 @@ def public_results_compute(survey: Survey) -> dict:
         else:
             labels = dict(question.choices)
             entry["rows"] = [
-                {"label": labels.get(value, value), **cell(("value", question.name, value))}
+                {"value": value, "label": labels.get(value, value), **cell(("value", question.name, value))}
                 for value in next(item.counts for item in items if item.name == question.name)
             ]
         shown.append(entry)
@@ -655,3 +656,98 @@ def _public_parent(question: ResultQuestion, by_name: dict) -> tuple[str, str] |
     if parent.kind == Question.Kind.MULTIPLE and not isinstance(value, str):
         return None  # compared as stored: a value that is not text never matches a multiple choice
     return parent.name, str(value)
+
+
+# --- API ---
+
+
+@dataclass
+class ApiSurveyItem:
+    """An open public survey as the API lists it, with its current version's number."""
+
+    survey: Survey
+    version: int
+
+
+def surveys_open_for_api() -> list[ApiSurveyItem]:
+    """The surveys the public index lists (surveys_open_public) that have a published version to
+    answer, each with that version's number: two queries."""
+    surveys = surveys_open_public()
+    numbers = dict(
+        SurveyVersion.objects.filter(survey__in=surveys, published_at__isnull=False)
+        .values("survey_id")
+        .annotate(number=Max("number"))
+        .values_list("survey_id", "number")
+    )
+    return [ApiSurveyItem(survey, numbers[survey.pk]) for survey in surveys if survey.pk in numbers]
+
+
+def survey_for_api(user, slug: str) -> Survey | None:
+    """A survey whose definition a caller may read: not a draft, and public, or invited and the
+    caller collects for one of its organisations (or is survey staff)."""
+    survey = survey_by_slug(slug)
+    if survey is None or survey.audience == Survey.Audience.PUBLIC:
+        return survey
+    if not user.is_authenticated:
+        return None
+    if user_is_survey_staff(user) or (user.has_perm("accounts.run_surveys") and organizations_for_runner(user, survey)):
+        return survey
+    return None
+
+
+def survey_public_closed(slug: str) -> Survey | None:
+    """A survey whose results the public page shows: public, and closed."""
+    return Survey.objects.filter(slug=slug, status=Survey.Status.CLOSED, audience=Survey.Audience.PUBLIC).first()
+
+
+def version_for_api(survey: Survey, number: int | None = None) -> tuple[SurveyVersion | None, list[Question]]:
+    """A published version (by number, else the current one) and its questions with their
+    choices, in order: three queries."""
+    version = version_published(survey, number)
+    return version, (version_questions(version) if version is not None else [])
+
+
+def question_choices(question: Question) -> list[tuple[str, object]]:
+    """(value, label) of what a question may be answered with: its choices, yes and no, or 1 to
+    5; none for the other kinds."""
+    return _choice_labels(question)
+
+
+def survey_languages(survey: Survey) -> list[str]:
+    """The languages a survey has its title in, in the order of settings.LANGUAGES."""
+    data = survey.title.data
+    if not isinstance(data, dict):
+        return [settings.LANGUAGE_CODE] if data else []
+    return [code for code, _name in settings.LANGUAGES if data.get(code)]
+
+
+def public_results_for_api(survey: Survey) -> dict:
+    """public_results_compute's numbers as the API gives them, per question: the people counted
+    (the survey's total), who answered and who did not, each choice's count and percentage (None
+    where hidden), and a number question's median. Who answered a choice question is the total
+    less "no answer", so it is shown exactly when "no answer" is."""
+    results = public_results_compute(survey)
+    if results["withheld"]:
+        return {"withheld": True, "total": None, "questions": []}
+    total = results["total"]
+    questions = []
+    for entry in results["questions"]:
+        question = entry["question"]
+        no_answer = entry["no_answer"]["count"]
+        if question.kind == Question.Kind.NUMBER:
+            answered = entry["answered"]["count"]
+        else:
+            answered = None if no_answer is None else total - no_answer
+        questions.append(
+            {
+                "name": question.name,
+                "kind": question.kind,
+                "text": question.label,
+                "total": total,
+                "answered": answered,
+                "no_answer": no_answer,
+                "median": entry.get("median"),
+                "choices": entry.get("rows", []),
+            }
+        )
+    return {"withheld": False, "total": total, "questions": questions}

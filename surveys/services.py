@@ -4,6 +4,7 @@ version they answer (choices that exist, bounds, required questions, show-if rul
 import hashlib
 import json
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -995,3 +996,187 @@ def survey_results_export_record(*, actor, survey: Survey, fmt: str, filters: di
         obj=survey,
         data={"format": fmt, "filters": filters, "rows": rows, "free_text": free_text},
     )
+
+
+# --- API ---
+# Responses entered by an organisation's member through the API (surveys.api), one or many at a
+# time: every item is checked first with response_submit's rules (answers_check), and only when
+# all of them pass are they stored, in one transaction, in a fixed number of queries however many
+# items there are.
+
+API_KEY_PURPOSE = "survey-api"
+
+
+@dataclass(frozen=True)
+class ApiResponseItem:
+    """One response as a partner sends it. `external_id` is the partner's own id for it: the same
+    one again, for the same organisation and survey, is the same response."""
+
+    answers: dict
+    language: str
+    version: int | None = None  # a published version's number; the current one when None
+    field_office: str = ""
+    external_id: str = ""
+
+
+class ApiResponsesInvalid(ApplicationError):
+    """Some items cannot be stored (and none was). `problems` maps an item's index to its
+    problems by field: {"version": "unknown"}, {"field_office": "field_office"},
+    {"external_id": "repeated"}, {"answers": [AnswerProblem, ...]} (code "unknown" for a name no
+    question of the version has); `questions` maps an index to its version's {name: Question}."""
+
+    def __init__(self, problems: dict[int, dict], questions: dict[int, dict[str, Question]]) -> None:
+        super().__init__("Some responses are not valid.", code="invalid")
+        self.problems = problems
+        self.questions = questions
+
+
+def api_submission_key(*, organization, survey: Survey, external_id: str = "", request_key: str = "", user=None) -> str:
+    """The submission key of a response sent through the API: from the partner's id for it (per
+    organisation and survey), else from the request's Idempotency-Key (and the item's place in
+    it), else new. Keyed hashes, as a partner's ids may name people, and a key holds 64
+    characters."""
+    if external_id:
+        material = f"external|{organization.pk}|{survey.pk}|{external_id}"
+    elif request_key:
+        material = f"request|{getattr(user, 'pk', '-')}|{survey.pk}|{request_key}"
+    else:
+        return f"api:{uuid.uuid4().hex}"
+    return "api:" + blind_index(material, purpose=API_KEY_PURPOSE)[:60]
+
+
+def api_responses_submit(
+    *,
+    survey: Survey,
+    items: list[ApiResponseItem],
+    organization,
+    collected_by,
+    respondent_consented: bool,
+    request_key: str = "",
+) -> list[tuple[int, bool]]:
+    """Check every item, then store them all or none: (response id, whether this call stored it)
+    per item, in order. An item whose key is stored already (its external_id sent before, or the
+    same request again) gives the stored response. Raises ApplicationError when the survey is not
+    open or consent is missing, ApiResponsesInvalid when any item has a problem."""
+    if not respondent_consented:
+        raise ApplicationError(gettext("You can only enter answers when the person agrees."), code="consent")
+    now = timezone.now()
+    if (
+        survey.status != Survey.Status.OPEN
+        or (survey.opens_at and survey.opens_at > now)
+        or (survey.closes_at and survey.closes_at <= now)
+    ):
+        raise ApplicationError(gettext("This survey is not open, so no answers can be added to it."), code="closed")
+    versions = {v.number: v for v in SurveyVersion.objects.filter(survey=survey, published_at__isnull=False)}
+    if not versions:
+        raise ApplicationError(gettext("This survey is not open, so no answers can be added to it."), code="closed")
+    current = versions[max(versions)]
+    wanted = {versions.get(item.version) if item.version is not None else current for item in items} - {None}
+    by_version: dict[int, dict[str, Question]] = {}
+    for question in Question.objects.filter(version__in=wanted).prefetch_related("choices").order_by("position"):
+        by_version.setdefault(question.version_id, {})[question.name] = question
+    offices = _field_office_codes() if any(item.field_office for item in items) else set()
+
+    problems: dict[int, dict] = {}
+    questions_of: dict[int, dict[str, Question]] = {}
+    checked: list[tuple[str, SurveyVersion, dict, ApiResponseItem, str]] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        found: dict = {}
+        version = versions.get(item.version) if item.version is not None else current
+        if version is None:
+            problems[index] = {"version": "unknown"}
+            continue
+        questions = by_version.get(version.pk, {})
+        questions_of[index] = questions
+        office = item.field_office.strip().upper()
+        if office and not (batch_files.OFFICE_CODE.match(office) and (not offices or office in offices)):
+            found["field_office"] = "field_office"
+        answer_problems = []
+        for name, raw in item.answers.items():
+            question = questions.get(name)
+            if question is None or question.kind == Question.Kind.NOTE:
+                answer_problems.append(AnswerProblem(str(name), "unknown"))
+            elif code := _api_shape_problem(question, raw):
+                answer_problems.append(AnswerProblem(name, code))
+        wrong = {problem.question for problem in answer_problems}
+        cleaned, invalid = answers_check(list(questions.values()), item.answers)
+        answer_problems += [problem for problem in invalid if problem.question not in wrong]
+        if answer_problems:
+            found["answers"] = answer_problems
+        key = api_submission_key(
+            organization=organization,
+            survey=survey,
+            external_id=item.external_id,
+            request_key=f"{request_key}|{index}" if request_key else "",
+            user=collected_by,
+        )
+        if key in seen:
+            found["external_id"] = "repeated"
+        seen[key] = index
+        if found:
+            problems[index] = found
+        else:
+            checked.append((key, version, cleaned, item, office))
+    if problems:
+        raise ApiResponsesInvalid(problems, questions_of)
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _api_responses_store(survey, checked, organization, collected_by, now)
+        except IntegrityError:
+            # Another request stored one of these keys between our look and our insert: look again.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _api_shape_problem(question: Question, raw) -> str:
+    """A JSON value that is not an answer of this kind at all (an object, true or false, a list
+    where one value goes, a list inside a list): the problem code, or "" to let answers_check
+    judge it. Without this, a text question would keep a list as its Python spelling."""
+    if raw is None or raw == []:
+        return ""
+    many = question.kind == Question.Kind.MULTIPLE
+    if isinstance(raw, list) and many:
+        wrong = any(isinstance(value, dict | list | bool) or value is None for value in raw)
+    else:
+        wrong = isinstance(raw, dict | list | bool)
+    if not wrong:
+        return ""
+    if question.kind in CHOICE_KINDS:
+        return "choice"
+    return {Question.Kind.NUMBER: "number", Question.Kind.DATE: "date"}.get(question.kind, "type")
+
+
+def _api_responses_store(survey: Survey, checked: list, organization, collected_by, now) -> list[tuple[int, bool]]:
+    keys = [key for key, *_rest in checked]
+    existing = dict(Response.objects.filter(submission_key__in=keys).values_list("submission_key", "pk"))
+    new = [entry for entry in checked if entry[0] not in existing]
+    responses = Response.objects.bulk_create(
+        [
+            Response(
+                survey=survey,
+                version=version,
+                channel=Response.Channel.API,
+                language=item.language,
+                organization=organization,
+                collected_by=collected_by,
+                respondent_consent_at=now,
+                field_office=office,
+                submission_key=key,
+                created_at=now,
+            )
+            for key, version, _cleaned, item, office in new
+        ]
+    )
+    Answer.objects.bulk_create(
+        [
+            _answer(response, question, value)
+            for response, (_key, _version, cleaned, _item, _office) in zip(responses, new, strict=True)
+            for question, value in cleaned.values()
+        ],
+        batch_size=5000,
+    )
+    stored = {response.submission_key: response.pk for response in responses}
+    return [(existing[key], False) if key in existing else (stored[key], True) for key in keys]
