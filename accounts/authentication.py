@@ -35,6 +35,8 @@ class TokenAuthentication(authentication.BaseAuthentication):
             self._refuse(request, _("This token has expired. Make a new one on the website."))
         if problem == "revoked":
             self._refuse(request, _("This token was revoked. Make a new one on the website."))
+        if problem == "roles":
+            self._refuse(request, _("What your account may do has changed since this token was made. Make a new one."))
         if token is None or not token.user.is_active:
             self._refuse(request, _("This token is not valid."))
         return token.user, token

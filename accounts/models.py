@@ -68,6 +68,8 @@ class ApiToken(models.Model):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=16, unique=True)
     key_hash = models.CharField(max_length=64)
+    # The account's roles when the token was made: a token never carries roles given later.
+    roles = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -90,7 +92,7 @@ class IdempotencyRecord(models.Model):
     answer may hold a receipt number: it is encrypted."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
+    key = models.CharField(max_length=255)  # a keyed hash of the client's key
     fingerprint = models.CharField(max_length=64)  # SHA-256 of the method, path and body
     response_status = models.PositiveSmallIntegerField(null=True)
     response_body = EncryptedTextField(blank=True)

@@ -21,6 +21,7 @@ from accounts import roles
 from accounts.models import ApiToken, IdempotencyRecord, Membership, Organization, User
 from accounts.policy import is_staff_member
 from core.errors import ApplicationError
+from privacy.crypto import blind_index
 from privacy.services import audit_record
 
 
@@ -264,6 +265,12 @@ def api_token_create(*, user: User, name: str, days: int | None = None) -> tuple
     name = name.strip()
     if not name:
         raise ApplicationError(gettext("Give the token a name, so you know where it is used."), code="name")
+    active = ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()).count()
+    if active >= settings.API_TOKENS_PER_USER:
+        raise ApplicationError(
+            gettext("You have %(count)s tokens that work. Revoke one you no longer use first.") % {"count": active},
+            code="too_many",
+        )
     prefix = secrets.token_hex(4)
     while ApiToken.objects.filter(prefix=prefix).exists():
         prefix = secrets.token_hex(4)
@@ -274,15 +281,22 @@ def api_token_create(*, user: User, name: str, days: int | None = None) -> tuple
         name=name[:100],
         prefix=prefix,
         key_hash=_token_hash(raw),
+        roles=_roles_text(user),
         expires_at=timezone.now() + timedelta(days=days),
     )
     audit_record(actor=user, action="api_token.created", obj=token, reference=prefix, data={"days": days})
     return token, raw
 
 
+def _roles_text(user: User) -> str:
+    return ",".join(sorted(roles.user_roles(user)))
+
+
 def api_token_check(*, raw: str, now: datetime) -> tuple[ApiToken | None, str]:
-    """(token, "") for a usable token; (None, "expired" / "revoked" / "invalid") otherwise. The
-    token's last use is written at most every five minutes."""
+    """(token, "") for a usable token; (None, "expired" / "revoked" / "roles" / "invalid")
+    otherwise. A token stops when its account's roles change (an advocate's token must never
+    become a staff one), and a staff token works only while its account has a second factor.
+    The token's last use is written at most every five minutes."""
     match = TOKEN_FORMAT.fullmatch(raw)
     if match is None:  # nothing else is looked up (nor a NUL byte sent to the database)
         return None, "invalid"
@@ -294,6 +308,10 @@ def api_token_check(*, raw: str, now: datetime) -> tuple[ApiToken | None, str]:
         return None, "revoked"
     if token.expires_at <= now:
         return None, "expired"
+    if token.roles != _roles_text(token.user):
+        return None, "roles"
+    if is_staff_member(token.user) and not TOTPDevice.objects.filter(user=token.user, confirmed=True).exists():
+        return None, "roles"
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
@@ -314,12 +332,18 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
 # --- idempotency of API POSTs ---
 
 
+def idempotency_key_stored(key: str) -> str:
+    return blind_index(key, purpose="idempotency-key")
+
+
 def idempotency_begin(
     *, user: User, key: str, fingerprint: str
 ) -> tuple[IdempotencyRecord | None, IdempotencyRecord | None]:
     """Inside the caller's transaction: (a new record to finish, None), or (None, the earlier
     record) when the key was used within API_IDEMPOTENCY_HOURS. A concurrent request with the
-    same key waits on the unique key until the first one commits, then reads its answer."""
+    same key waits on the unique key until the first one commits, then reads its answer. The key
+    is kept as a keyed hash: a partner's own record id may name a person."""
+    key = idempotency_key_stored(key)
     for _attempt in range(2):
         try:
             with transaction.atomic():

@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "core.middleware.LanguageCookieMiddleware",
+    "core.middleware.ApiNoStoreMiddleware",
     "privacy.uploads.RequestSizeGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -432,6 +433,7 @@ FOOTAGE_HOLD_DAYS = env_int("FOOTAGE_HOLD_DAYS", 365)
 # The API (/api/v1/): personal tokens, throttles, idempotency, webhooks out.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)  # a new token's default life
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 20)  # tokens that work at once
 API_RATE_PER_TOKEN = env_str("API_RATE_PER_TOKEN", "1200/h")
 API_RATE_ANONYMOUS = env_str("API_RATE_ANONYMOUS", "120/h")
 API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24)
@@ -477,7 +479,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {

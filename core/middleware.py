@@ -26,3 +26,17 @@ class LanguageCookieMiddleware:
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
             )
         return response
+
+
+class ApiNoStoreMiddleware:
+    """Nothing the API answers is kept by a browser or a proxy: lists of complaints, revealed
+    contact details and secrets shown once would otherwise stay on a shared office computer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            response["Cache-Control"] = "no-store, private"
+        return response

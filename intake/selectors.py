@@ -147,7 +147,8 @@ PORTAL_FACT_FIELDS = (
 
 
 def _organization_complaints(user):
-    return Complaint.objects.filter(organization__memberships__user=user)
+    # A deactivated organisation's members see nothing of it, on the web and through the API.
+    return Complaint.objects.filter(organization__memberships__user=user, organization__is_active=True)
 
 
 def organization_complaints(user):

@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, timedelta
 
 import requests
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -754,10 +755,11 @@ def _webhook_claim(delivery_id: int, now) -> tuple[WebhookDelivery | None, bool]
         )
         if delivery is None:
             return None, False
-        if not delivery.endpoint.is_active:
+        if not delivery.endpoint.is_active or delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+            # Turned off, or every try used (the last one's worker died before it could say so).
             delivery.status = WebhookDelivery.Status.FAILED
             delivery.next_attempt_at = None
-            delivery.last_error = "endpoint_off"
+            delivery.last_error = "endpoint_off" if not delivery.endpoint.is_active else delivery.last_error
             delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
             return delivery, False
         delivery.attempts += 1
@@ -785,7 +787,7 @@ def _webhook_post(delivery: WebhookDelivery) -> tuple[int | None, str]:
         )
     except WebhookUrlError as exc:
         return None, f"url_{exc.code}"
-    except requests.Timeout:
+    except (requests.Timeout, SoftTimeLimitExceeded):  # a receiver answering a byte at a time
         return None, "timeout"
     except requests.exceptions.SSLError:
         return None, "tls"

@@ -49,7 +49,9 @@ def media_delete_task(url: str) -> None:
     media_delete(url)
 
 
-@shared_task
+# Each read has WEBHOOK_TIMEOUT_SECONDS; the whole try has twice that, within the delivery's lease,
+# so a receiver that answers a byte at a time cannot hold a worker (prefork pool).
+@shared_task(soft_time_limit=2 * settings.WEBHOOK_TIMEOUT_SECONDS)
 def webhook_delivery_send_task(delivery_id: int) -> None:
     """One try of a delivery; a failed one comes back here after its wait, when that wait is
     short enough for the broker to hold it (beat's sweep takes the longer ones)."""

@@ -128,6 +128,7 @@ def address_is_public(value: str) -> bool:
             or item.is_multicast
             or item.is_reserved
             or item.is_unspecified
+            or (isinstance(item, ipaddress.IPv6Address) and item.is_site_local)
         )
         for item in candidates
     )

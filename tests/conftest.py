@@ -107,6 +107,37 @@ def empty_cache():
     yield
 
 
+def reseed() -> None:
+    """What the data migrations seeded (field offices, roles), again where a flush removed it."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+    from intake.models import FieldOffice
+
+    if not FieldOffice.objects.exists():
+        importlib.import_module("intake.migrations.0002_load_field_offices").load(apps, None)
+    if Group.objects.filter(name__in=roles.ALL).count() < len(roles.ALL):
+        importlib.import_module("accounts.migrations.0002_roles").create_roles(apps, None)
+        importlib.import_module("accounts.migrations.0003_admin_role").create_admin_role(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def seeded_after_flush(request):
+    """A transactional test flushes the database after it, and with it what the data migrations
+    seeded: every later transactional test gets it back before its own fixtures run."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        reseed()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def fresh_field_offices():
     """Field offices are cached per process for a minute; each test sees its own database's."""

@@ -10,8 +10,19 @@ def api():
     return APIClient()
 
 
+def with_second_factor(user):
+    """A staff member's token works only while they have a confirmed authenticator."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.policy import is_staff_member
+
+    if is_staff_member(user) and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user
+
+
 def token_for(user, *, name: str = "script", days: int | None = None) -> str:
-    return api_token_create(user=user, name=name, days=days)[1]
+    return api_token_create(user=with_second_factor(user), name=name, days=days)[1]
 
 
 @pytest.fixture

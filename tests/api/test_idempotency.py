@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.api import idempotent
 from accounts.models import IdempotencyRecord, Organization
-from accounts.services import idempotency_purge, organization_create
+from accounts.services import idempotency_key_stored, idempotency_purge, organization_create
 from accounts.tasks import idempotency_purge_task
 from config import urls as project_urls
 from tests.factories import UserFactory
@@ -158,11 +158,11 @@ def test_the_purge_deletes_only_records_older_than_the_hours_kept(api_as, advoca
     client = api_as(advocate)
     send(client, {"name": "Casa A"}, key="old")
     send(client, {"name": "Casa B"}, key="new")
-    IdempotencyRecord.objects.filter(key="old").update(
+    IdempotencyRecord.objects.filter(key=idempotency_key_stored("old")).update(
         created_at=timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_HOURS + 1)
     )
     assert idempotency_purge() == 1
-    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == [idempotency_key_stored("new")]
     IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_HOURS + 1))
     assert idempotency_purge_task.delay().get() == 1
     assert not IdempotencyRecord.objects.exists()

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken
 from accounts.services import api_token_create
 from privacy.models import AuditEvent
+from tests.api.conftest import with_second_factor
 from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +142,7 @@ def test_the_token_of_a_deactivated_account_is_refused(advocate):
 
 
 def test_a_staff_token_works_without_any_session(liaison):
-    _token, raw = api_token_create(user=liaison, name="export")
+    _token, raw = api_token_create(user=with_second_factor(liaison), name="export")
     client = bearer(raw)
     response = client.get(ME)
     assert response.status_code == 200 and response.json()["roles"] == ["liaison"]
@@ -189,3 +190,42 @@ def test_refused_tokens_count_against_the_clients_anonymous_allowance(api, setti
     api.credentials(HTTP_AUTHORIZATION="Bearer vcs_00000000_" + "a" * 43)
     codes = [api.get(ME).status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
+
+
+def test_a_token_stops_when_its_accounts_roles_change(api, advocate):
+    """An advocate's token must never become a staff token, with no second factor, when the
+    account is later given a staff role; nor keep working after a role is taken away."""
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    _token, raw = api_token_create(user=advocate, name="script")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/api/v1/me/").status_code == 200
+    advocate.groups.add(Group.objects.get(name=roles.LIAISON))
+    advocate = type(advocate).objects.get(pk=advocate.pk)  # roles are cached on the instance
+    answer = api.get("/api/v1/staff/complaints/")
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "authentication_failed"
+    assert api.get("/api/v1/me/").status_code == 401
+
+
+def test_a_staff_token_stops_when_its_second_factor_is_removed(api, liaison):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _token, raw = api_token_create(user=with_second_factor(liaison), name="tool")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/api/v1/staff/complaints/").status_code == 200
+    TOTPDevice.objects.filter(user=liaison).delete()
+    assert api.get("/api/v1/staff/complaints/").status_code == 401
+
+
+def test_an_account_has_a_bounded_number_of_working_tokens(advocate, settings):
+    from core.errors import ApplicationError
+
+    settings.API_TOKENS_PER_USER = 3
+    for n in range(3):
+        api_token_create(user=advocate, name=f"t{n}")
+    with pytest.raises(ApplicationError) as refused:
+        api_token_create(user=advocate, name="one too many")
+    assert refused.value.code == "too_many"

@@ -18,6 +18,7 @@ from accounts.services import api_token_create
 from intake.models import Complaint
 from messaging.webhooks import webhook_signature_verify
 from surveys.models import Response
+from tests.api.conftest import with_second_factor
 from tests.conftest import REPO
 from tests.factories import OrganizationFactory, UserFactory
 from tests.messaging.webhook_receiver import Receiver
@@ -68,7 +69,7 @@ def test_the_readme_script_files_answers_and_is_told_of_a_status_change(
     advocate = UserFactory(username="ana", role=roles.ADVOCATE, organization=organization)
     liaison = UserFactory(username="luis", role=roles.LIAISON)
     token = api_token_create(user=advocate, name="case system")[1]
-    staff_token = api_token_create(user=liaison, name="staff tool")[1]
+    staff_token = api_token_create(user=with_second_factor(liaison), name="staff tool")[1]
 
     with Receiver() as receiver:
         first = run_script(live_server, token, receiver.url(), tmp_path)
