@@ -61,14 +61,26 @@ IdempotencyKeyParameter = OpenApiParameter(
 )
 
 
-def _fingerprint(request) -> str:
+def request_fingerprint(request) -> str:
     """The method, path with its query, and the parsed body (so a client may re-encode the same
     JSON with other spacing or key order). Parsing here refuses a body that is not JSON (400/415)
-    as the view would, and reads it as DRF does: not bound by Django's form-data size."""
+    as the view would."""
     body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.get_full_path()}\n".encode())
     digest.update(body.encode())
+    return digest.hexdigest()
+
+
+def submission_key_of(request) -> str:
+    """For a service's own once-only key (a complaint's, a survey response's): the caller, the
+    Idempotency-Key and the body together, so that the same request is stored once even after
+    its idempotency record has expired, while the same key reused later for another body is a
+    new submission, never dropped. "" without a key."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if not key:
+        return ""
+    digest = hashlib.sha256(f"{request.user.pk}\n{key}\n{request_fingerprint(request)}".encode())
     return digest.hexdigest()
 
 
@@ -92,7 +104,7 @@ def idempotent(method):
             raise ApiError(
                 400, "idempotency_key", _("The Idempotency-Key must be 1 to 255 plain characters, like a UUID.")
             )
-        fingerprint = _fingerprint(request)
+        fingerprint = request_fingerprint(request)
         with transaction.atomic():
             record, earlier = services.idempotency_begin(user=request.user, key=key, fingerprint=fingerprint)
             if earlier is not None:

@@ -664,14 +664,9 @@ class IncidentDetailView(APIView):
 class FootageQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=FootageRequest.Status.choices, required=False)
     requester_type = serializers.ChoiceField(choices=FootageRequest.Requester.choices, required=False)
-    expedited = serializers.BooleanField(
-        required=False, allow_null=True, default=None, help_text="Whether fast processing was asked for."
-    )
+    expedited = serializers.BooleanField(required=False, help_text="Whether fast processing was asked for.")
     overdue = serializers.BooleanField(
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="true: only requests whose response is overdue; false: only those that are not.",
+        required=False, help_text="true: only requests whose response is overdue; false: only those that are not."
     )
     due_before = serializers.DateField(
         required=False, help_text="Requests whose response is due before this day (their clock running)."

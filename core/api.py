@@ -66,11 +66,12 @@ def _first_message(detail) -> str:
 class ApiError(exceptions.APIException):
     """A refusal with our own code, e.g. `ApiError(422, "idempotency_mismatch", _("…"))`."""
 
-    def __init__(self, status_code: int, code: str, message: str, fields: dict | None = None):
+    def __init__(self, status_code: int, code: str, message: str, fields: dict | None = None, wait: int = 0):
         super().__init__(detail=message, code=code)
         self.status_code = status_code
         self.error_code = code
         self.fields = fields or {}
+        self.wait = wait  # seconds, for a 429's Retry-After
 
 
 def _as_api_exception(exc):
@@ -101,6 +102,8 @@ def exception_handler(exc, context):
         headers["WWW-Authenticate"] = exc.auth_header
     if isinstance(exc, ApiError):
         body = error_body(exc.error_code, exc.detail, exc.fields)
+        if exc.wait:
+            headers["Retry-After"] = str(exc.wait)
     elif isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         fields = _plain(detail)

@@ -12,7 +12,6 @@ status of a receipt (public).
 Staff read complaints elsewhere (/api/v1/staff/complaints/): here they are refused (403).
 """
 
-import hashlib
 import re
 import uuid
 from datetime import UTC, date
@@ -37,8 +36,8 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 
 from accounts import policy
-from accounts.api import IdempotencyKeyParameter, allows, idempotent
-from core.api import IDEMPOTENCY_HEADER, ApiError, CursorPagination, StrictFilterSet, error_responses
+from accounts.api import IdempotencyKeyParameter, allows, idempotent, submission_key_of
+from core.api import ApiError, CursorPagination, StrictFilterSet, error_responses
 from core.errors import ApplicationError
 from intake import choices, selectors, services
 from intake.models import Complaint, ComplaintEvent
@@ -441,12 +440,10 @@ class ComplaintPagination(CursorPagination):
 
 
 def _submission_key(request) -> str:
-    """The same Idempotency-Key of the same member files one complaint, even after its record of
-    the first answer has expired."""
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if not key:
-        return f"api:{uuid.uuid4().hex}"
-    return f"api:{request.user.pk}:{hashlib.sha256(key.encode()).hexdigest()}"[:64]
+    """The same Idempotency-Key with the same body files one complaint, even after its record of
+    the first answer has expired; the key reused for another complaint files that one too."""
+    key = submission_key_of(request)
+    return f"api:{key[:60]}" if key else f"api:{uuid.uuid4().hex}"
 
 
 def _filing_organization(user, slug: str | None):
@@ -602,7 +599,7 @@ class StatusView(APIView):
             Limit("status-client", settings.STATUS_LOOKUP_RATE_PER_CLIENT),
             Limit("status-receipt", settings.STATUS_LOOKUP_RATE_PER_RECEIPT, value=receipt_digits(value)),
         ):
-            raise ApiError(status.HTTP_429_TOO_MANY_REQUESTS, "throttled", str(TOO_MANY_TRIES))
+            raise ApiError(status.HTTP_429_TOO_MANY_REQUESTS, "throttled", str(TOO_MANY_TRIES), wait=3600)
         complaint = selectors.complaint_by_receipt(value)
         if complaint is None:
             if selectors.receipt_is_pending(value):

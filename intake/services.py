@@ -359,6 +359,8 @@ def complaint_add_information(
     for checked, name in files:
         attachment_store(checked=checked, original_name=name, complaint=complaint)
     ComplaintEvent.objects.create(complaint=complaint, kind=ComplaintEvent.Kind.INFO_ADDED, status=complaint.status)
+    # A partner syncing by updated_at sees the complaint changed.
+    Complaint.objects.filter(pk=complaint.pk).update(updated_at=timezone.now())
     audit_record(
         action="complaint.info_added",
         obj=complaint,

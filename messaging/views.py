@@ -186,6 +186,8 @@ def _show_secret_once(request: HttpRequest, endpoint) -> HttpResponse:
 def webhooks(request: HttpRequest) -> HttpResponse:
     organizations = selectors.webhook_organizations(request.user)
     form = WebhookEndpointForm(request.POST or None, organizations=organizations)
+    if request.method == "POST" and not organizations:
+        raise PermissionDenied  # a member of no active organisation has no webhooks to add
     if request.method == "POST" and form.is_valid():
         try:
             endpoint, _secret = services.webhook_endpoint_create(

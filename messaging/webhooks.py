@@ -147,7 +147,9 @@ def webhook_url_check(url: str, *, allow_local: bool) -> tuple[str, int, list[st
     if parts.username is not None or parts.password is not None:
         raise WebhookUrlError("credentials")
     host = parts.hostname
-    if not host:
+    # A host in another script must be given in its ASCII form (xn--…): requests would connect to
+    # that form, which the pinned connection would not recognise.
+    if not host or not host.isascii():
         raise WebhookUrlError("host")
     addresses = resolve(host, port)
     if not addresses:

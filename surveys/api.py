@@ -25,7 +25,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 
 from accounts import policy
-from accounts.api import IDEMPOTENCY_HEADER, IdempotencyKeyParameter, allows, idempotent
+from accounts.api import IdempotencyKeyParameter, allows, idempotent, submission_key_of
 from core.api import ApiError, error_responses
 from core.errors import ApplicationError
 from core.fields import LazyI18nString
@@ -404,7 +404,7 @@ def _submit(request, survey, organizations, data: dict, items: list[dict], *, ba
             organization=organization,
             collected_by=request.user,
             respondent_consented=data["respondent_consented"],
-            request_key=request.headers.get(IDEMPOTENCY_HEADER, ""),
+            request_key=submission_key_of(request),
         )
     except services.ApiResponsesInvalid as invalid:
         fields = {

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext
@@ -1120,13 +1120,14 @@ def api_responses_submit(
             checked.append((key, version, cleaned, item, office))
     if problems:
         raise ApiResponsesInvalid(problems, questions_of)
-    for attempt in range(2):
+    for attempt in range(3):
         try:
             with transaction.atomic():
                 return _api_responses_store(survey, checked, organization, collected_by, now)
-        except IntegrityError:
-            # Another request stored one of these keys between our look and our insert: look again.
-            if attempt:
+        except (IntegrityError, OperationalError):
+            # Another request stored one of these keys between our look and our insert (or the
+            # database chose this one to undo in a lock cycle): look again.
+            if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
@@ -1152,7 +1153,8 @@ def _api_shape_problem(question: Question, raw) -> str:
 def _api_responses_store(survey: Survey, checked: list, organization, collected_by, now) -> list[tuple[int, bool]]:
     keys = [key for key, *_rest in checked]
     existing = dict(Response.objects.filter(submission_key__in=keys).values_list("submission_key", "pk"))
-    new = [entry for entry in checked if entry[0] not in existing]
+    # Inserted in key order, so two batches sharing keys lock them in the same order (no deadlock).
+    new = sorted((entry for entry in checked if entry[0] not in existing), key=lambda entry: entry[0])
     responses = Response.objects.bulk_create(
         [
             Response(

@@ -79,8 +79,8 @@ def test_a_receipt_not_filed_yet_is_pending(api, client):
 
 @pytest.mark.parametrize(
     "value",
-    ["1234 5678 1234 5678", "12345", "", "abcd", "1" * 17, "1" * 5000, "1234\x005678\x001234\x005678", "\ud800"],
-    ids=["wrong", "short", "empty", "letters", "long", "huge", "nul", "surrogate"],
+    ["1234 5678 1234 5678", "12345", "", "abcd", "1" * 17, "1" * 5000, "1234\x005678\x001234\x005678"],
+    ids=["wrong", "short", "empty", "letters", "long", "huge", "nul"],
 )
 def test_a_wrong_or_malformed_number_gets_one_answer(api, filed, value):
     wrong = lookup(api, "9999 8888 7777 6666")

@@ -91,5 +91,6 @@ def test_a_calls_recording_is_fetched_by_the_worker_encrypted_and_deleted_at_twi
     assert wait_for(lambda: complaint.attachments.exists()), voice_worker["log"].read_text()[-3000:]
     attachment = complaint.attachments.get()
     assert encrypted_file_read(attachment.original_file) == audio
-    assert VoiceRecording.objects.get().status == "attached"
+    # The attachment is written first, then the recording marked: wait for the second write too.
+    assert wait_for(lambda: VoiceRecording.objects.get().status == "attached")
     assert wait_for(lambda: ("DELETE", RECORDING) in [(m, p) for m, p, _a in list(fake_twilio.media_requests)])
