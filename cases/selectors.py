@@ -66,8 +66,9 @@ def footage_expedited_due(request: FootageRequest) -> date | None:
     return clock.expedited_decision_due(request.received_on)
 
 
-# 20 working days are never fewer than 28 calendar days: older perfected requests may be overdue.
-_OVERDUE_AFTER_DAYS = 28
+# 20 working days are never fewer than 26 calendar days (from a Saturday or Sunday to the fourth
+# Friday after it): older perfected requests may be overdue.
+_OVERDUE_AFTER_DAYS = 26
 REQUESTER_FIELDS = ("requester_name", "requester_email", "requester_address")
 # The shape of a request's reference: anything else is looked up nowhere (PostgreSQL refuses a NUL).
 FOOTAGE_REFERENCE = re.compile(r"FR-\d{1,12}")

@@ -434,6 +434,10 @@ def test_a_request_perfected_on_a_sunday_is_overdue_from_its_27th_day(api_as, li
     row = api_as(liaison).get(FOOTAGE, {"overdue": "true"}).json()["results"]
     assert [r["reference"] for r in row] == [sunday.reference]
     assert row[0]["clock"]["days_left"] == -1
+    # The staff web's deadlines list agrees.
+    from cases.selectors import footage_requests
+
+    assert [r.reference for r in footage_requests(overdue=True, today=date(2027, 4, 3))] == [sunday.reference]
 
 
 @pytest.mark.parametrize(
