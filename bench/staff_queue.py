@@ -53,7 +53,7 @@ ALLEGATIONS = [
 SEED_SQL = """
 INSERT INTO intake_complaint (
     created_at, updated_at, reference, receipt_index, submission_key, channel, language, filer_role,
-    on_behalf_organization, urgent_flags, is_urgent, status, outcome, incident_date, date_is_approximate,
+    on_behalf_organization, on_behalf_consent_method, on_behalf_consent_by, urgent_flags, is_urgent, status, outcome, incident_date, date_is_approximate,
     time_of_day, city, state, place_type, field_office_id, agency, officer_count, officer_names, badge_numbers,
     vehicle_plates, markings, officers_masked, body_camera_seen, body_camera_recording, adults_count,
     children_count, injuries, injuries_description, medical_care, taken_into_custody, witnesses, narrative,
@@ -66,7 +66,7 @@ SELECT
          WHEN r2 < .92 THEN 'voice' WHEN r2 < .95 THEN 'email' ELSE 'api' END,
     CASE WHEN r3 < .60 THEN 'es' WHEN r3 < .72 THEN 'en' WHEN r3 < .80 THEN 'ht' WHEN r3 < .86 THEN 'pt'
          WHEN r3 < .90 THEN 'zh-hans' WHEN r3 < .94 THEN 'vi' WHEN r3 < .97 THEN 'ar' ELSE 'ru' END,
-    'person_affected', '', CASE WHEN urgent THEN '["detained"]' ELSE '[]' END::jsonb, urgent, status,
+    'person_affected', '', '', '', CASE WHEN urgent THEN '["detained"]' ELSE '[]' END::jsonb, urgent, status,
     CASE WHEN status = 'closed' THEN 'not_substantiated' ELSE '' END,
     (created - (r4 * 10)::int * interval '1 day')::date, false, 'morning', '', 'TX', 'home',
     (%(offices)s::bigint[])[1 + floor(r4 * array_length(%(offices)s::bigint[], 1))::int], 'ice_ero', 3,
