@@ -37,6 +37,7 @@ run: setup compilemessages
 	$(PY) manage.py load_demo
 	$(PY) manage.py load_demo_surveys
 	$(PY) manage.py load_demo_cases
+	$(PY) manage.py stats_release
 	VOCES_SMS_NUMBER="$${VOCES_SMS_NUMBER:-+1 555 010 0100}" VOCES_VOICE_NUMBER="$${VOCES_VOICE_NUMBER:-+1 555 010 0101}" \
 		$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
@@ -220,6 +221,11 @@ CELERY_BEAT_SCHEDULE = {
     # Webhooks out: deliveries whose retry time has come (their tasks may have been lost).
     "webhooks-deliver-due": {"task": "messaging.tasks.webhook_deliveries_due_task", "schedule": 60.0},
     "idempotency-purge": {"task": "accounts.tasks.idempotency_purge_task", "schedule": 3600.0},
+    # Public statistics: once a day, at STATISTICS_HOUR (UTC); the command stats_release does the same.
+    "statistics-release": {
+        "task": "transparency.tasks.release_build_task",
+        "schedule": crontab(hour=env_int("STATISTICS_HOUR", 9), minute=15),
+    },
 }
 REMINDER_HOUR = env_int("REMINDER_HOUR", 7)
 # Footage deadlines within this many working days, and holds lapsing within this many calendar
@@ -516,3 +522,6 @@ LOGGING = {
         "twilio": {"level": "WARNING"},
     },
 }
+
+# Public statistics: the daily release's kept versions (older ones are deleted).
+TRANSPARENCY_RELEASES_KEPT = env_int("TRANSPARENCY_RELEASES_KEPT", 30)

@@ -5,7 +5,8 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -248,3 +249,48 @@ def organization_complaint_api(user, reference: str) -> Complaint | None:
         )
     )
     return complaint
+
+
+# --- Statistics (read by transparency's daily aggregation) ---------------------------------------
+
+STATISTICS_FIELDS = frozenset(
+    {"channel", "language", "status", "outcome", "body_camera_seen", "body_camera_recording", "race_ethnicity"}
+)
+
+
+def statistics_counts(*fields: str) -> list[dict]:
+    """Complaints counted in public numbers (the filer agreed), grouped by the month they were
+    received (local time), field office code (None when not known) and the given fields: one
+    grouped query, its rows as dicts with `month` (a date), `office`, the fields and `n`."""
+    if not set(fields) <= STATISTICS_FIELDS:
+        raise ValueError(f"not a statistics field: {sorted(set(fields) - STATISTICS_FIELDS)}")
+    rows = (
+        Complaint.objects.filter(consent_statistics=True)
+        .annotate(month=TruncMonth("created_at"), office=F("field_office__code"))
+        .values("month", "office", *fields)
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [_month_as_date(row) for row in rows]
+
+
+def statistics_allegation_counts() -> list[dict]:
+    """Complaints counted in public numbers that allege each kind, grouped like statistics_counts
+    (`kind` instead of the fields), and per month and office how many allege anything
+    (`kind` None)."""
+    base = Allegation.objects.filter(complaint__consent_statistics=True).annotate(
+        month=TruncMonth("complaint__created_at"), office=F("complaint__field_office__code")
+    )
+    rows = list(base.values("month", "office", "kind").annotate(n=Count("complaint_id", distinct=True)).order_by())
+    rows += [
+        {**row, "kind": None}
+        for row in base.values("month", "office").annotate(n=Count("complaint_id", distinct=True)).order_by()
+    ]
+    return [_month_as_date(row) for row in rows]
+
+
+def _month_as_date(row: dict) -> dict:
+    month = row["month"]
+    if hasattr(month, "date"):
+        month = timezone.localtime(month).date() if timezone.is_aware(month) else month.date()
+    return {**row, "month": month.replace(day=1)}

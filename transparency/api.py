@@ -1,0 +1,3 @@
+"""The public statistics by API: the same published tables as the downloads."""
+
+urlpatterns: list = []
