@@ -233,8 +233,9 @@ def batch_import_bench(stack: Stack, args) -> list[dict]:
     return json.loads(lines[-1])
 
 
-# Sections that other benchmarks write into the same file (bench/staff_queue.py): kept as they are.
-KEPT_SECTIONS = ("## Staff queue",)
+# Sections that other benchmarks write into the same file (bench/staff_queue.py, bench/stats.py): kept as
+# they are.
+KEPT_SECTIONS = ("## Staff queue", "## Statistics pages")
 
 
 def kept_sections(path: Path) -> str:

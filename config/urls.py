@@ -10,6 +10,7 @@ import intake.api
 import messaging.api
 import privacy.api
 import surveys.api
+import transparency.api
 from core.views import api_not_found, healthz
 
 # Django's error pages; under /api/ they answer in the API's error shape (JSON).
@@ -39,7 +40,8 @@ urlpatterns = [
                 + surveys.api.urlpatterns
                 + cases.api.urlpatterns
                 + privacy.api.urlpatterns
-                + messaging.api.urlpatterns,
+                + messaging.api.urlpatterns
+                + transparency.api.urlpatterns,
                 "api",
             )
         ),
@@ -60,6 +62,7 @@ urlpatterns += i18n_patterns(
     path("", include("accounts.urls")),
     path("staff/", include("cases.urls")),
     path("", include("messaging.work_urls")),
+    path("", include("transparency.urls")),
     prefix_default_language=True,
 )
 

@@ -44,13 +44,14 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_array
 
 from privacy.suppression import THRESHOLD
 
 Key = Hashable
-SOLVER_SECONDS = 20.0  # per solve; a solve that runs out proves nothing (fail safe)
+SOLVER_SECONDS = 20.0
+BATCH_SOLVES = 8  # per solve; a solve that runs out proves nothing (fail safe)
 
 
 @dataclass
@@ -128,12 +129,13 @@ def suppress_linked(table: LinkedTable, *, threshold: int = THRESHOLD) -> Result
         disclosed = state.audit()
         if not disclosed:
             break
-        picks = {state.pick_for(key) for key in disclosed}
-        if None in picks or picks & table.roots:
-            return withheld
-        before = len(state.hidden)
-        state.hidden |= picks
-        if len(state.hidden) == before:
+        before, freed = len(state.hidden), len(state.freed)
+        for key in sorted(disclosed, key=repr):
+            found = state.protect([key])  # sees the cells hidden for the disclosed cells before it
+            if found is None or found & table.roots:
+                return withheld
+            state.hidden |= found
+        if len(state.hidden) == before and len(state.freed) == freed:
             raise AssertionError("secondary suppression must hide one more cell each round")
     shown = {key: table.values[key] for key in table.published if key not in state.hidden}
     return Result(shown=shown, hidden=frozenset(state.hidden), withheld=False, rounds=rounds, solves=state.solves)
@@ -144,6 +146,8 @@ class _State:
         self.table = table
         self.threshold = threshold
         self.hidden: set[Key] = set()
+        self.safe: set[frozenset] = set()
+        self.freed: set[Key] = set()
         self.solves = 0
         self.constraints = [(total, parts, True) for total, parts in table.equations]
         self.constraints += [(total, parts, False) for total, parts in table.at_least]
@@ -217,10 +221,20 @@ class _State:
         return found
 
     def audit(self) -> set[Key]:
+        """Components found safe are remembered: a component changes (and is audited again) only
+        when a cell of it, or next to it, is hidden."""
         disclosed: set[Key] = set()
         for cells, indexes in self.components():
-            if any(self.watched(key) for key in cells):
-                disclosed |= self.audit_component(cells, indexes)
+            if not any(self.watched(key) for key in cells):
+                continue
+            identity = frozenset(cells)
+            if identity in self.safe:
+                continue
+            found = self.audit_component(cells, indexes)
+            if found:
+                disclosed |= found
+            else:
+                self.safe.add(identity)
         return disclosed
 
     def audit_component(self, cells: list[Key], indexes: list[int]) -> set[Key]:
@@ -246,14 +260,27 @@ class _State:
         truth = np.array([values[key] for key in cells], dtype=float)
         constraint = LinearConstraint(matrix, np.array(low, dtype=float), np.array(high, dtype=float))
         watched = {i for i, key in enumerate(cells) if self.watched(key)}
-        disclosed = set()
-        while watched:
-            i = min(watched)
-            moved = False
-            for direction in (-1.0, 1.0):  # maximise, then minimise
-                objective = np.zeros(len(cells))
-                objective[i] = direction
-                self.solves += 1
+        equalities = np.array([row for row, index in enumerate(indexes) if self.constraints[index][2]], dtype=int)
+        inequalities = np.array([row for row, index in enumerate(indexes) if not self.constraints[index][2]], dtype=int)
+
+        def solve(objective) -> set[int]:
+            """The watched cells that take another value in an integer solution: the simplex's
+            vertex when it is integral (most are: sums over tables are close to networks), else
+            the integer programme's."""
+            self.solves += 1
+            point = None
+            relaxed = linprog(
+                objective,
+                A_ub=matrix[inequalities] * -1 if inequalities.size else None,
+                b_ub=-np.array(low)[inequalities] if inequalities.size else None,
+                A_eq=matrix[equalities],
+                b_eq=np.array(low)[equalities],
+                bounds=np.column_stack([lower, upper]),
+                method="highs-ds",
+            )
+            if relaxed.status == 0 and np.allclose(relaxed.x, np.rint(relaxed.x), atol=1e-9):
+                point = relaxed.x
+            else:
                 found = milp(
                     objective,
                     integrality=np.ones(len(cells)),
@@ -262,15 +289,31 @@ class _State:
                     options={"time_limit": SOLVER_SECONDS, "presolve": True},
                 )
                 point = found.x
-                if point is None or not self._solution_holds(matrix, low, high, lower, upper, point):
-                    continue
-                point = np.rint(point)
-                differs = {j for j in watched if point[j] != truth[j]}
-                watched -= differs
-                if i in differs:
-                    moved = True
+            if point is None or not self._solution_holds(matrix, low, high, lower, upper, point):
+                return set()
+            point = np.rint(point)
+            return {j for j in watched if point[j] != truth[j]}
+
+        # First push every watched cell up at once, then down, then in random directions: most
+        # move in one of these, and each individual solve below is left for the few that do not.
+        rng = np.random.default_rng(len(cells))
+        for attempt in range(BATCH_SOLVES):
+            if len(watched) < 2:
+                break
+            objective = np.zeros(len(cells))
+            chosen = list(watched)
+            objective[chosen] = (-1.0, 1.0)[attempt] if attempt < 2 else rng.choice((-1.0, 1.0), len(chosen))
+            watched -= solve(objective)
+        disclosed = set()
+        while watched:
+            i = min(watched)
+            for direction in (-1.0, 1.0):  # maximise it, then minimise it
+                objective = np.zeros(len(cells))
+                objective[i] = direction
+                watched -= solve(objective)
+                if i not in watched:
                     break
-            if not moved:
+            else:
                 disclosed.add(cells[i])
                 watched.discard(i)
         return disclosed
@@ -306,3 +349,107 @@ class _State:
                         nxt.append(cell)
             frontier = nxt
         return None
+
+    def protect(self, keys: list[Key]) -> set[Key] | None:
+        """The shown cells to hide so that a disclosed cell could take another value: the fewest
+        changes to shown cells near it (a linear programme, as in classic cell suppression) that
+        let it move one up or one down, cells further away held at their true values (a
+        restriction, so the answer is a real way to move it; asking several cells to move together
+        is possible but, with integers, rarely enough). The neighbourhood grows until a way is
+        found; failing that, the nearest smallest shown cell of each (pick_for)."""
+        values = self.table.values
+        for depth in (1, 2, 3):
+            near = set().union(*(self._near(key, depth) for key in keys))
+            variables = [
+                cell for cell in near if self.unknown(cell) or (values[cell] > 0 and cell not in self.table.roots)
+            ]
+            column = {cell: i for i, cell in enumerate(variables)}
+            shown = [cell for cell in variables if not self.unknown(cell)]
+            count = len(variables)
+            # x (one per variable), then for each shown variable its rise and its fall (>= 0).
+            extra = {cell: count + 2 * i for i, cell in enumerate(shown)}
+            width = count + 2 * len(shown)
+            rows, cols, data, rhs = [], [], [], []
+            eq_rows, eq_cols, eq_data, eq_rhs = [], [], [], []
+            indexes = sorted({i for cell in variables for i in self.by_cell.get(cell, ())})
+            for index in indexes:
+                total, parts, is_equation = self.constraints[index]
+                constant, entries = 0, []
+                for cell, sign in [(total, -1)] + [(part, 1) for part in parts]:
+                    if cell in column:
+                        entries.append((column[cell], sign))
+                    else:
+                        constant += sign * values[cell]
+                if is_equation:
+                    row = len(eq_rhs)
+                    for col, sign in entries:
+                        eq_rows.append(row), eq_cols.append(col), eq_data.append(sign)
+                    eq_rhs.append(-constant)
+                else:  # sum(parts) - total >= -constant, as -(...) <= constant
+                    row = len(rhs)
+                    for col, sign in entries:
+                        rows.append(row), cols.append(col), data.append(-sign)
+                    rhs.append(constant)
+            for cell in shown:  # x - rise + fall = value
+                row = len(eq_rhs)
+                eq_rows += [row, row, row]
+                eq_cols += [column[cell], extra[cell], extra[cell] + 1]
+                eq_data += [1, -1, 1]
+                eq_rhs.append(values[cell])
+            cost = np.zeros(width)
+            cost[count:] = 1.0
+            lower = [1 if (cell in self.hidden or not self.unknown(cell)) else 0 for cell in variables]
+            upper = float(self.table.upper)
+            best = None
+            for step in (1, -1):
+                bounds = [(low, upper) for low in lower] + [(0, None)] * (2 * len(shown))
+                if not all(lower[column[key]] <= values[key] + step <= upper for key in keys):
+                    continue
+                for key in keys:
+                    bounds[column[key]] = (values[key] + step, values[key] + step)
+                answer = linprog(
+                    cost,
+                    A_ub=coo_array((data, (rows, cols)), shape=(len(rhs), width)).tocsr() if rhs else None,
+                    b_ub=np.array(rhs, dtype=float) if rhs else None,
+                    A_eq=coo_array((eq_data, (eq_rows, eq_cols)), shape=(len(eq_rhs), width)).tocsr(),
+                    b_eq=np.array(eq_rhs, dtype=float),
+                    bounds=bounds,
+                    method="highs",
+                )
+                if answer.status != 0:
+                    continue
+                moved = {cell for cell in shown if abs(answer.x[extra[cell]]) + abs(answer.x[extra[cell] + 1]) > 1e-7}
+                if not moved and not self.freed & set(keys):
+                    # Cells hidden already this round freed them (the next audit checks with
+                    # integers; found again, each gets cells of its own).
+                    self.freed.update(keys)
+                    return set()
+                if moved and (best is None or len(moved) < len(best)):
+                    best = moved
+            if best:
+                return best
+        picks = {self.pick_for(key) for key in keys}
+        return None if None in picks else picks
+
+    def _near(self, key: Key, depth: int) -> set[Key]:
+        """The unknown cells linked to a cell, and the cells within `depth` constraints of them."""
+        found, stack = {key}, [key]
+        while stack:  # the unknown cells of its component
+            for index in self.by_cell.get(stack.pop(), ()):
+                total, parts, _eq = self.constraints[index]
+                for cell in (total, *parts):
+                    if cell not in found and self.unknown(cell):
+                        found.add(cell)
+                        stack.append(cell)
+        frontier = set(found)
+        for _ in range(depth):
+            reached = set()
+            for cell in frontier:
+                for index in self.by_cell.get(cell, ()):
+                    total, parts, _eq = self.constraints[index]
+                    reached.update((total, *parts))
+            frontier = reached - found
+            found |= reached
+            if not frontier:
+                break
+        return found

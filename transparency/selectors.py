@@ -43,9 +43,9 @@ def slice_cells(release: Release, period: str, office: str) -> SliceCells:
     }
     measures = {
         (table, name): value
-        for table, name, value in Measure.objects.filter(release=release, period=period, field_office=office).values_list(
-            "table", "name", "value"
-        )
+        for table, name, value in Measure.objects.filter(
+            release=release, period=period, field_office=office
+        ).values_list("table", "name", "value")
     }
     return SliceCells(counts=counts, measures=measures)
 

@@ -55,9 +55,13 @@ def _office(code: str | None) -> str:
 
 
 def _category(value, known: set[str]) -> str:
-    if value in (None, ""):
-        return t.NOT_GIVEN
-    return value if value in known else t.OTHER
+    """The row of a value: itself, else "other" or "not given" where the table has such a row
+    (a value no table knows must not stop the release: its rows would not add up)."""
+    if value in known:
+        return value
+    if value not in (None, "") and t.OTHER in known:
+        return t.OTHER
+    return t.NOT_GIVEN
 
 
 def race_category(values) -> str:
@@ -114,6 +118,9 @@ class FootageCounts(Counts):
     days: dict = field(default_factory=lambda: defaultdict(list))  # (year, office) -> [days]
 
 
+FOOTAGE_DECIDED = ("released_full", "released_partial", "no_footage", "denied", "appealed")
+
+
 def footage_outcome(status: str) -> str:
     if status in workflow.CLOCK_RUNNING:
         return "pending"
@@ -136,14 +143,17 @@ def footage_counts() -> FootageCounts:
             counts.add(
                 "footage_requests_by_no_footage_reason", _category(row.no_footage_reason, reasons), year, office, 1
             )
-        if row.decided_on is not None:
+        if outcome in FOOTAGE_DECIDED:
+            # Decided is what the outcome table says, so that its rows add up to the decided
+            # count (which a reader can check); the clock needs the day of the first decision.
             counts.totals[("footage_decided", year, office)] += 1
-            if row.due is None:
+            if row.due is None or row.decided_on is None:
                 timeliness = "no_clock"
             else:
                 timeliness = "on_time" if row.decided_on <= row.due else "late"
             counts.add("footage_requests_by_timeliness", timeliness, year, office, 1)
-            counts.days[(year, office)].append(max(0, (row.decided_on - row.started_on).days))
+            if row.decided_on is not None:
+                counts.days[(year, office)].append(max(0, (row.decided_on - row.started_on).days))
     return counts
 
 
@@ -181,6 +191,9 @@ class Builder:
                 self.table.equation(keys[(str(year), t.ALL)], parts)
         for office in [*office_list, t.ALL]:
             parts = [keys[(str(year), office)] for year in self.years]
+            if len(parts) == 1:  # one year: "all years" is the same number, the same cell
+                keys[(t.ALL, office)] = parts[0]
+                continue
             value = sum(self.table.values[key] for key in parts)
             keys[(t.ALL, office)] = self.table.cell((*name, t.ALL, office), value)
             if parts:
@@ -259,7 +272,7 @@ def build_complaints(counts: Counts, years: list[int], offices: list[str]) -> Bu
         split = b.split(total, code, [c for c, _ in spec.categories])
         if code == "complaints_by_status":
             closed = split["closed"]
-    b.split(closed, "complaints_by_outcome", [c for c, _ in t.OUTCOMES])
+    outcome = b.split(closed, "complaints_by_outcome", [c for c, _ in t.OUTCOMES])
     seen = b.split(total, "complaints_by_body_camera_seen", [c for c, _ in t.YES_NO])
     b.split(seen["yes"], "complaints_by_body_camera_recording", [c for c, _ in t.YES_NO])
     allegations = [c for c, _ in t.BY_CODE["complaints_by_allegation"].categories]
@@ -276,11 +289,11 @@ def build_complaints(counts: Counts, years: list[int], offices: list[str]) -> Bu
         if with_any == b.table.values[key] and with_any:
             b.table.inequality(key, [split[code][slice_key] for code in allegations])
     race = b.split(total, "complaints_by_race_ethnicity", [c for c, _ in t.RACE])
-    _race_by_outcome(b, race)
+    _race_by_outcome(b, race, outcome)
     return b
 
 
-def _race_by_outcome(b: Builder, race: dict) -> None:
+def _race_by_outcome(b: Builder, race: dict, outcome: dict) -> None:
     """The two-way table, for all offices: each race row adds up to the closed complaints of
     that group (its "total" column), each outcome column to the outcome table's count; the
     group's closed complaints are part of the group's complaints."""
@@ -305,10 +318,9 @@ def _race_by_outcome(b: Builder, race: dict) -> None:
             rest = b.table.values[race[row][slice_key]] - b.table.values[row_total[slice_key]]
             open_key = b.table.cell((code, row, "open", *slice_key), rest, published=False)
             b.table.equation(race[row][slice_key], [row_total[slice_key], open_key])
-    outcome_table = "complaints_by_outcome"
     for column in outcomes:
         for period in b.periods:
-            key = (outcome_table, column, "", period, t.ALL)
+            key = outcome[column][(period, t.ALL)]
             b.table.equation(key, [cross[(row, column)][(period, t.ALL)] for row in races])
             b.placements[key].append((code, period, t.ALL, t.TOTAL, column))
 
@@ -329,9 +341,7 @@ def build_footage(counts: FootageCounts, years: list[int], offices: list[str]) -
     )
     b.place(decided, t.TOTALS, "footage_decided")
     for slice_key, key in decided.items():
-        rest = b.table.values[total[slice_key]] - b.table.values[key]
-        undecided = b.table.cell((t.TOTALS, "footage_undecided", "", *slice_key), rest, published=False)
-        b.table.equation(total[slice_key], [key, undecided])
+        b.table.equation(key, [outcome[code][slice_key] for code in FOOTAGE_DECIDED])
     b.split(decided, "footage_requests_by_timeliness", [c for c, _ in t.TIMELINESS])
     return b
 

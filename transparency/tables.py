@@ -80,7 +80,7 @@ FOOTAGE_OUTCOMES = _choices(
 TIMELINESS = _choices(
     ("on_time", pgettext_lazy("statistics", "Decided on time")),
     ("late", pgettext_lazy("statistics", "Decided late")),
-    ("no_clock", pgettext_lazy("statistics", "No deadline (the request was never complete)")),
+    ("no_clock", pgettext_lazy("statistics", "No deadline to compare (the request was never complete)")),
 )
 
 
