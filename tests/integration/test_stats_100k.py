@@ -23,7 +23,9 @@ from transparency import services
 from transparency import tables as t
 from transparency.models import Cell
 
-pytestmark = [pytest.mark.postgres]
+# Every test asks for the database, so that pytest-django keeps them together (it runs tests
+# that use the database before those that do not) and the module's release is built once.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 SIZE = 100_000
 THRESHOLD = 10
