@@ -525,3 +525,8 @@ LOGGING = {
 
 # Public statistics: the daily release's kept versions (older ones are deleted).
 TRANSPARENCY_RELEASES_KEPT = env_int("TRANSPARENCY_RELEASES_KEPT", 30)
+# "month_end": a release counts what came in up to the end of the last whole month and is built
+# once; "now": up to the moment, the day's release replaced (tests and demos).
+TRANSPARENCY_DATA_THROUGH = env_str("TRANSPARENCY_DATA_THROUGH", "month_end")
+if TRANSPARENCY_DATA_THROUGH not in ("month_end", "now"):
+    raise ImproperlyConfigured("TRANSPARENCY_DATA_THROUGH is month_end or now")

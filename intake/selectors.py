@@ -258,15 +258,17 @@ STATISTICS_FIELDS = frozenset(
 )
 
 
-def statistics_counts(*fields: str) -> list[dict]:
+def statistics_counts(*fields: str, before=None) -> list[dict]:
     """Complaints counted in public numbers (the filer agreed), grouped by the month they were
     received (local time), field office code (None when not known) and the given fields: one
     grouped query, its rows as dicts with `month` (a date), `office`, the fields and `n`."""
     if not set(fields) <= STATISTICS_FIELDS:
         raise ValueError(f"not a statistics field: {sorted(set(fields) - STATISTICS_FIELDS)}")
+    complaints = Complaint.objects.filter(consent_statistics=True)
+    if before is not None:
+        complaints = complaints.filter(created_at__lt=before)
     rows = (
-        Complaint.objects.filter(consent_statistics=True)
-        .annotate(month=TruncMonth("created_at"), office=F("field_office__code"))
+        complaints.annotate(month=TruncMonth("created_at"), office=F("field_office__code"))
         .values("month", "office", *fields)
         .annotate(n=Count("id"))
         .order_by()
@@ -274,13 +276,14 @@ def statistics_counts(*fields: str) -> list[dict]:
     return [_month_as_date(row) for row in rows]
 
 
-def statistics_allegation_counts() -> list[dict]:
+def statistics_allegation_counts(*, before=None) -> list[dict]:
     """Complaints counted in public numbers that allege each kind, grouped like statistics_counts
     (`kind` instead of the fields), and per month and office how many allege anything
     (`kind` None)."""
-    base = Allegation.objects.filter(complaint__consent_statistics=True).annotate(
-        month=TruncMonth("complaint__created_at"), office=F("complaint__field_office__code")
-    )
+    base = Allegation.objects.filter(complaint__consent_statistics=True)
+    if before is not None:
+        base = base.filter(complaint__created_at__lt=before)
+    base = base.annotate(month=TruncMonth("complaint__created_at"), office=F("complaint__field_office__code"))
     rows = list(base.values("month", "office", "kind").annotate(n=Count("complaint_id", distinct=True)).order_by())
     rows += [
         {**row, "kind": None}

@@ -311,7 +311,10 @@ def table_rows(release: Release, table: str, *, period: str | None = None, offic
     if period is not None:
         cells = cells.filter(period=period)
     if office is not None:
-        cells = cells.filter(row=office) if table == "complaints_by_field_office" else cells.filter(field_office=office)
+        if table != "complaints_by_field_office":
+            cells = cells.filter(field_office=office)
+        elif office != t.ALL:  # this table's rows are the offices, all in the "all offices" slice
+            cells = cells.filter(row=office)
     return cell_rows(release, table, cells, catalog)
 
 

@@ -12,11 +12,11 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from math import ceil
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cases import selectors as cases_selectors
@@ -74,10 +74,10 @@ def race_category(values) -> str:
     return "declined" if values and "declined" in values else t.NOT_GIVEN
 
 
-def complaint_counts() -> Counts:
+def complaint_counts(before: datetime | None = None) -> Counts:
     counts = Counts(subject=t.COMPLAINTS)
     known = {spec.code: {code for code, _ in spec.categories} for spec in t.SPECS}
-    for row in intake_selectors.statistics_counts("status", "outcome", "channel", "language"):
+    for row in intake_selectors.statistics_counts("status", "outcome", "channel", "language", before=before):
         year, office, n = row["month"].year, _office(row["office"]), row["n"]
         counts.years.add(year)
         counts.offices.add(office)
@@ -90,21 +90,21 @@ def complaint_counts() -> Counts:
             counts.add(
                 "complaints_by_outcome", _category(row["outcome"], known["complaints_by_outcome"]), year, office, n
             )
-    for row in intake_selectors.statistics_counts("body_camera_seen", "body_camera_recording"):
+    for row in intake_selectors.statistics_counts("body_camera_seen", "body_camera_recording", before=before):
         year, office, n = row["month"].year, _office(row["office"]), row["n"]
         seen = _category(row["body_camera_seen"], known["complaints_by_body_camera_seen"])
         counts.add("complaints_by_body_camera_seen", seen, year, office, n)
         if seen == "yes":
             recording = _category(row["body_camera_recording"], known["complaints_by_body_camera_recording"])
             counts.add("complaints_by_body_camera_recording", recording, year, office, n)
-    for row in intake_selectors.statistics_counts("race_ethnicity", "status", "outcome"):
+    for row in intake_selectors.statistics_counts("race_ethnicity", "status", "outcome", before=before):
         year, office, n = row["month"].year, _office(row["office"]), row["n"]
         race = race_category(row["race_ethnicity"])
         counts.add("complaints_by_race_ethnicity", race, year, office, n)
         if row["status"] == "closed":
             outcome = _category(row["outcome"], known["complaints_by_outcome"])
             counts.add("closed_complaints_by_race_ethnicity_and_outcome", race, year, office, n, column=outcome)
-    for row in intake_selectors.statistics_allegation_counts():
+    for row in intake_selectors.statistics_allegation_counts(before=before):
         year, office, n = row["month"].year, _office(row["office"]), row["n"]
         if row["kind"] is None:
             counts.with_allegation[(year, office)] += n
@@ -129,10 +129,12 @@ def footage_outcome(status: str) -> str:
     return status
 
 
-def footage_counts() -> FootageCounts:
+def footage_counts(before: datetime | None = None) -> FootageCounts:
     counts = FootageCounts(subject=t.FOOTAGE)
     reasons = {code for code, _ in t.BY_CODE["footage_requests_by_no_footage_reason"].categories}
-    for row in cases_selectors.footage_statistics_rows():
+    for row in cases_selectors.footage_statistics_rows(
+        before=timezone.localtime(before).date() if before is not None else None
+    ):
         year, office = row.received_on.year, _office(row.office)
         counts.years.add(year)
         counts.offices.add(office)
@@ -379,12 +381,37 @@ def decision_days(counts: FootageCounts, periods: list[str], offices: list[str])
 # --- The release ---------------------------------------------------------------------------------
 
 
+def data_through(now: datetime) -> tuple[datetime | None, str]:
+    """Where a release's data stop, and its version. By default the end of the last whole month
+    (local time): a release is built once a month and never replaced, so that two releases
+    differ by a month of complaints, not by one person's (TRANSPARENCY_DATA_THROUGH=now, for
+    tests and demos, counts up to the moment and names the release by the day)."""
+    local = timezone.localtime(now)
+    if settings.TRANSPARENCY_DATA_THROUGH == "now":
+        return None, local.date().isoformat()
+    first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return first, (first.date() - timedelta(days=1)).isoformat()
+
+
 def release_build(*, now: datetime | None = None) -> Release:
-    """Count, suppress and write today's release; a release of the same day is replaced."""
+    """Count, suppress and write the release of the data up to data_through(); a published
+    release of that version is returned as it is (built once), except with
+    TRANSPARENCY_DATA_THROUGH=now, where the day's release is replaced."""
     started = time.monotonic()
     now = now or timezone.now()
-    complaints = complaint_counts()
-    footage = footage_counts()
+    before, version = data_through(now)
+    if before is not None:
+        existing = Release.objects.filter(version=version, status=Release.Status.PUBLISHED).first()
+        if existing is not None:
+            return existing
+    # One snapshot for every count (on PostgreSQL): a complaint closed between two queries would
+    # make the tables disagree.
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        complaints = complaint_counts(before)
+        footage = footage_counts(before)
     years = sorted(complaints.years | footage.years)
     known_offices = [office.code for office in intake_selectors.field_offices_active()]
     seen = complaints.offices | footage.offices
@@ -410,8 +437,10 @@ def release_build(*, now: datetime | None = None) -> Release:
         }
         if result.withheld:
             withheld.append(subject)
+        if result.withheld:
+            continue  # not even which months or offices have records
         for key in builder.table.published:
-            count = None if result.withheld else result.shown.get(key)
+            count = result.shown.get(key)
             for placement in builder.placements.get(key, ()):
                 cells.append((*placement, count))
 
@@ -419,12 +448,11 @@ def release_build(*, now: datetime | None = None) -> Release:
     if t.FOOTAGE not in withheld:
         measures = decision_days(footage, periods, offices)
     surveys = _survey_results()
-    version = timezone.localtime(now).date().isoformat()
     with transaction.atomic():
         Release.objects.filter(version=version).delete()
         release = Release.objects.create(
             version=version,
-            as_of=now,
+            as_of=before or now,
             years=[str(year) for year in years],
             offices=offices,
             withheld=withheld,

@@ -85,7 +85,8 @@ def methodology(request: HttpRequest) -> HttpResponse:
 
 # --- Open data: the data page, downloads and the data dictionary ---------------------------------
 
-# Releases change only when the daily build replaces the day's own: proxies may keep them a while.
+# A published month's release never changes (a day's, with TRANSPARENCY_DATA_THROUGH=now, may):
+# proxies may keep them a while.
 DOWNLOAD_MAX_AGE = 3600
 # Excel reads a CSV as UTF-8 only with a byte order mark; R (read.csv, readr, data.table), pandas
 # and LibreOffice drop it, so one file serves both.

@@ -496,13 +496,13 @@ def fake_selectors(complaints: list[dict], footage: list):
     """Intake's and cases' statistics selectors answering from records: one row per record, as
     the grouped queries would (the counting adds rows up)."""
 
-    def statistics_counts(*fields):
+    def statistics_counts(*fields, before=None):
         return [
             {"month": date(c["year"], c["month"], 1), "office": c["office"], **{f: c[f] for f in fields}, "n": 1}
             for c in complaints
         ]
 
-    def statistics_allegation_counts():
+    def statistics_allegation_counts(before=None):
         rows = []
         for c in complaints:
             base = {"month": date(c["year"], c["month"], 1), "office": c["office"], "n": 1}
@@ -513,7 +513,7 @@ def fake_selectors(complaints: list[dict], footage: list):
     return [
         mock.patch.object(intake_selectors, "statistics_counts", statistics_counts),
         mock.patch.object(intake_selectors, "statistics_allegation_counts", statistics_allegation_counts),
-        mock.patch.object(cases_selectors, "footage_statistics_rows", lambda: list(footage)),
+        mock.patch.object(cases_selectors, "footage_statistics_rows", lambda before=None: list(footage)),
     ]
 
 

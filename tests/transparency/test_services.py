@@ -232,3 +232,32 @@ def test_the_command_and_the_daily_beat_job():
     from transparency.tasks import release_build_task
 
     assert release_build_task.apply().get() == timezone.localdate().isoformat()
+
+
+def test_by_default_a_release_counts_whole_months_and_is_built_once(settings):
+    settings.TRANSPARENCY_DATA_THROUGH = "month_end"
+    for _ in range(15):
+        complaint(at=datetime(2026, 10, 20, 15, tzinfo=UTC))
+    for _ in range(12):
+        complaint(at=datetime(2026, 11, 2, 15, tzinfo=UTC))
+    october = services.release_build(now=datetime(2026, 11, 20, 15, tzinfo=UTC))
+    assert october.version == "2026-10-31"
+    assert counts(october, t.TOTALS)[t.COMPLAINTS] == 15
+    for _ in range(12):
+        complaint(at=datetime(2026, 10, 25, 15, tzinfo=UTC))  # arrived late: next month's release
+    again = services.release_build(now=datetime(2026, 11, 28, 15, tzinfo=UTC))
+    assert again.pk == october.pk and counts(again, t.TOTALS)[t.COMPLAINTS] == 15
+    november = services.release_build(now=datetime(2026, 12, 1, 8, tzinfo=UTC))
+    assert november.version == "2026-11-30"
+    assert counts(november, t.TOTALS)[t.COMPLAINTS] == 39
+
+
+def test_footage_requests_about_a_complaint_not_to_be_counted_are_not_counted():
+    hidden = complaint(consent=False)
+    counted = complaint()
+    for _ in range(12):
+        footage(received=date(2026, 3, 2), office_complaint=hidden)
+    for _ in range(13):
+        footage(received=date(2026, 3, 2), office_complaint=counted)
+    release = services.release_build()
+    assert counts(release, t.TOTALS)[t.FOOTAGE] == 13
