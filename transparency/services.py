@@ -406,8 +406,9 @@ def release_build(*, now: datetime | None = None) -> Release:
             return existing
     # One snapshot for every count (on PostgreSQL): a complaint closed between two queries would
     # make the tables disagree.
+    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if snapshot:  # only possible as a transaction's first statement (not inside a caller's)
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         complaints = complaint_counts(before)
