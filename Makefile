@@ -7,7 +7,7 @@ PORT ?= 8000
 MAKEMESSAGES := $(PY) manage.py makemessages --all --no-location --no-obsolete \
 	--ignore=.venv --ignore=var --ignore=tests --ignore=bench
 
-.PHONY: run test bench bench-stats setup setup-dev gettext migrate messages compilemessages lint format clean
+.PHONY: run test bench bench-stats soak setup setup-dev gettext migrate messages compilemessages lint format clean
 
 $(VENV)/.run-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ test: setup-dev compilemessages
 bench: setup-dev compilemessages
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/staff_queue.py $(QUEUE_BENCH_ARGS)
+
+# Five minutes of mixed load on the same stack: no errors, nothing lost, memory of the web and
+# worker processes stable (writes the "Soak" section of bench/RESULTS.md).
+soak: setup-dev compilemessages
+	$(PY) bench/soak.py $(SOAK_ARGS)
 
 # The statistics pages and the daily aggregation at 10,000 and 1,000,000 complaints (long: apart).
 bench-stats: setup-dev compilemessages

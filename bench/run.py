@@ -235,7 +235,7 @@ def batch_import_bench(stack: Stack, args) -> list[dict]:
 
 # Sections that other benchmarks write into the same file (bench/staff_queue.py, bench/stats.py): kept as
 # they are.
-KEPT_SECTIONS = ("## Staff queue", "## Statistics pages")
+KEPT_SECTIONS = ("## Staff queue", "## Statistics pages", "## Soak")
 
 
 def kept_sections(path: Path) -> str:

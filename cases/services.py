@@ -1035,3 +1035,52 @@ def _reminder_email(user, reminders: Reminders, *, today: date) -> EmailMultiAlt
     message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
     message.attach_alternative(html, "text/html")
     return message
+
+
+# --- Retention ---
+
+
+def contact_attempts_purge(*, seconds: float = 240) -> int:
+    """Blank staff's notes of their attempts to reach a filer ("left a message at 713…") once the
+    complaint's contact details are erased (intake.services.complaints_purge_contact), with an
+    audit event per complaint; how and with what result they tried stays. A note written after
+    (a reopened complaint) goes at the next run. Returns how many complaints."""
+    import time
+
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    began = time.monotonic()
+    # The note is encrypted, so it cannot be compared as such; its stored text can ("" is kept
+    # unencrypted), and nothing is decrypted.
+    noted = ContactAttempt.objects.annotate(stored=Cast("note", CharField())).exclude(stored="")
+    due = Complaint.objects.filter(contact_purged_at__isnull=False, pk__in=noted.values("complaint")).order_by("pk")
+    done, after = 0, 0
+    while time.monotonic() - began < seconds:
+        batch = list(due.filter(pk__gt=after).values_list("pk", "reference")[:200])
+        if not batch:
+            break
+        for complaint_id, reference in batch:
+            after = complaint_id
+            try:
+                with transaction.atomic():
+                    complaint = (
+                        Complaint.objects.select_for_update(skip_locked=True)
+                        .filter(pk=complaint_id)
+                        .only("pk", "reference")
+                        .first()
+                    )
+                    if complaint is None:
+                        continue
+                    blanked = noted.filter(complaint=complaint).update(note="")
+                    if blanked:
+                        audit_record(
+                            action="complaint.contact_notes_purged", obj=complaint, reference=complaint.reference,
+                            data={"attempts": blanked, "retention_days": settings.RETENTION_CONTACT_DAYS},
+                        )  # fmt: skip
+                        done += 1
+            except Exception:
+                logger.exception("contact attempt notes of complaint %s not purged; the others go on", reference)
+            if time.monotonic() - began >= seconds:
+                break
+    return done

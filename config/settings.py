@@ -28,6 +28,8 @@ _DEV_FIELD_KEY = "TVUcWgDsGOCCaUHiiV6raxWvpzV9weCsu4X7uqrbzl4="
 _DEV_BLIND_INDEX_KEY = "dev-only-insecure-blind-index-key-0123456789abcdef"
 
 SECRET_KEY = env_secret("SECRET_KEY")
+# Old signing keys still accepted while sessions and signed links made with them expire (rotation).
+SECRET_KEY_FALLBACKS = [key.strip() for key in env_secret("SECRET_KEY_FALLBACKS").split(",") if key.strip()]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).
 FIELD_ENCRYPTION_KEYS = [key.strip() for key in env_secret("FIELD_ENCRYPTION_KEYS").split(",") if key.strip()]
@@ -102,10 +104,15 @@ if env_bool("VOCES_BENCH", False):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
+    # Outside WhiteNoise, which answers static files itself: they get the pages' headers too (an
+    # SVG opened on its own is a document).
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    # A database outage answers 503 "try again" (view errors here, the middlewares' in handler500).
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "core.middleware.LanguageCookieMiddleware",
@@ -117,7 +124,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -180,14 +186,25 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
+# A task whose worker dies (SIGKILL, out of memory, a lost machine) waits in Redis's unacknowledged
+# set for the visibility timeout; then a live worker's sweep (every 5 s) hands it out again, within
+# a minute. Kombu's defaults (an hour, swept every 100 s) could hold a receipt back an hour. A task
+# held unacknowledged longer than the timeout is handed to a second worker, so: the time limit of an
+# acks_late task is below it, a countdown or ETA (held unacknowledged until it runs) is a fraction
+# of it, longer waits are beat's sweeps, and sweeps and long tasks are acknowledged on receipt
+# (tests/integration/test_worker_kill.py checks all of it).
+_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 45)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30)
+if CELERY_TASK_TIME_LIMIT >= _VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "CELERY_TASK_TIME_LIMIT must be below CELERY_VISIBILITY_TIMEOUT: a task still running then is "
+        "handed to a second worker."
+    )
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A task whose worker died is delivered again after the visibility timeout, which must exceed the
-# longest task (the time limit above).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
-    "unacked_restore_interval": 1,
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": 5,
     "unacked_restore_throttle": 1,
     "socket_connect_timeout": 1,
     "socket_timeout": 5,
@@ -226,6 +243,16 @@ CELERY_BEAT_SCHEDULE = {
     "statistics-release": {
         "task": "transparency.tasks.release_build_task",
         "schedule": crontab(hour=env_int("STATISTICS_HOUR", 9), minute=15),
+    },
+    # Retention: contact details of complaints closed more than RETENTION_CONTACT_DAYS ago, daily.
+    "complaints-purge-contact": {
+        "task": "intake.tasks.complaints_purge_contact_task",
+        "schedule": crontab(hour=4, minute=30),
+    },
+    # Then staff's notes of attempts to reach the filers whose contact details went.
+    "contact-attempts-purge": {
+        "task": "cases.tasks.contact_attempts_purge_task",
+        "schedule": crontab(hour=4, minute=45),
     },
 }
 REMINDER_HOUR = env_int("REMINDER_HOUR", 7)

@@ -1,3 +1,5 @@
+import sys
+
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -11,6 +13,7 @@ from django.views.decorators.http import require_safe
 from rest_framework import exceptions
 
 from core.api import error_body, is_api_request
+from core.middleware import database_unavailable, is_database_outage
 from core.selectors import health_state
 
 
@@ -78,7 +81,9 @@ def page_not_found(request: HttpRequest, exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # Django has logged the failure (django.request) before calling this.
+    # Django has logged the failure (django.request) before calling this, inside its except block.
+    if is_database_outage(sys.exc_info()[1]):  # raised in a middleware (the session's, the user's)
+        return database_unavailable(request)
     if is_api_request(request):
         return _api_error("server_error", exceptions.APIException.default_detail, 500)
     return defaults.server_error(request)

@@ -359,6 +359,10 @@ UPLOAD_ERRORS = {
     "too_large": _("“%(name)s” is too big. Each file can be up to %(size)s MB."),
     "not_allowed": _("“%(name)s” is not a photo, video, sound recording or PDF that we can accept."),
     "damaged": _("“%(name)s” could not be opened. It may be damaged."),
+    "active_pdf": _(
+        "“%(name)s” is a PDF with parts that can run by themselves, such as a script, a form or files inside it. "
+        "Please send a photo of the paper instead."
+    ),
     "too_many_pixels": _("“%(name)s” is a picture that is too big. Please send a smaller photo."),
     "total_too_large": _("“%(name)s” was not added. All your files together can be up to %(size)s MB."),
     "closed": _("“%(name)s” was not added: this form was already sent."),

@@ -93,6 +93,9 @@ class Complaint(TimeStampedModel):
     consent_contact = models.BooleanField(default=False)
     consent_share_oversight = models.BooleanField(default=False)
     consent_statistics = models.BooleanField(default=False)
+    # When the filer's contact details were erased under the retention rule (RETENTION_CONTACT_DAYS
+    # after closing; intake.services.complaints_purge_contact): done once.
+    contact_purged_at = models.DateTimeField(null=True, blank=True)
 
     age_range = models.CharField(max_length=16, choices=choices.AgeRange.choices, blank=True)
     gender = models.CharField(max_length=16, choices=choices.Gender.choices, blank=True)
@@ -133,6 +136,12 @@ class Complaint(TimeStampedModel):
             ),
             models.Index(fields=["ack_due_at"], name="complaint_ack_due_idx", condition=models.Q(acknowledged_at=None)),
             models.Index(fields=["state", "incident_date"], name="complaint_place_date_idx"),
+            # The retention job's candidates: closed, contact not erased yet.
+            models.Index(
+                fields=["id"],
+                name="complaint_purge_due_idx",
+                condition=models.Q(status="closed", contact_purged_at=None),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1110,3 +1110,156 @@ def complaint_submit_on_behalf(
         complaint.on_behalf_consent_by = consent.obtained_by.strip()
         complaint.save(update_fields=["on_behalf_consent_at", "on_behalf_consent_method", "on_behalf_consent_by"])
     return result
+
+
+# --- Retention ---
+
+PURGE_BATCH = 200
+# Staff's own messages about a complaint (the on-duty alert: reference and flags) hold nothing of
+# the filer's and stay.
+STAFF_PURPOSES = ("complaint.urgent_staff",)
+
+
+def complaints_purge_contact(*, now: datetime | None = None, seconds: float = 240) -> int:
+    """Erase the filer's contact details from complaints closed more than RETENTION_CONTACT_DAYS
+    ago (closed: the last status event that closed them), once each, with an audit event; for at
+    most `seconds` (beat runs it daily; what is left waits for the next run). Returns how many."""
+    from django.db.models import Max  # here, so this section needs no shared import line
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.RETENTION_CONTACT_DAYS)
+    began = time.monotonic()
+    try:
+        _conversations_forget(cutoff=cutoff, until=began + seconds / 2)
+    except Exception:
+        logger.exception("old conversation messages not forgotten; the next run tries again")
+    closing = Q(events__kind=ComplaintEvent.Kind.STATUS, events__status=Status.CLOSED)
+    due = (
+        Complaint.objects.filter(status=Status.CLOSED, contact_purged_at__isnull=True)
+        .annotate(closed_at=Max("events__created_at", filter=closing))
+        .filter(closed_at__lt=cutoff)
+        .order_by("pk")
+    )
+    purged, after = 0, 0
+    while time.monotonic() - began < seconds:
+        batch = list(due.filter(pk__gt=after).values_list("pk", "reference")[:PURGE_BATCH])
+        if not batch:
+            break
+        for complaint_id, reference in batch:
+            after = complaint_id
+            try:
+                purged += _complaint_purge_contact(complaint_id, cutoff=cutoff, now=now)
+            except Exception:
+                # One complaint that cannot be purged (a bug, a row the database refuses) must not
+                # hold back every other one, each night: it stays due and the next run tries again.
+                logger.exception("contact of complaint %s not purged; the others go on", reference)
+            if time.monotonic() - began >= seconds:
+                break
+    return purged
+
+
+@transaction.atomic
+def _complaint_purge_contact(complaint_id: int, *, cutoff: datetime, now: datetime) -> bool:
+    from messaging.models import OutboundMessage
+
+    # Locked as complaint_change_status locks it: a complaint reopened meanwhile is left alone.
+    # Nothing encrypted is read (here or below): a purge must not depend on being able to decrypt
+    # what it erases (a key lost in a botched rotation).
+    complaint = (
+        Complaint.objects.select_for_update(skip_locked=True)
+        .filter(pk=complaint_id, status=Status.CLOSED, contact_purged_at__isnull=True)
+        .only("pk", "reference", "status", "contact_purged_at")
+        .first()
+    )
+    if complaint is None:
+        return False
+    closed_at = (
+        complaint.events.filter(kind=ComplaintEvent.Kind.STATUS, status=Status.CLOSED)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if closed_at is None or closed_at >= cutoff:
+        return False
+    # Contact data is what reaches the filer: the contact row (name, phone, email, times, another
+    # person to call, and their blind indexes), the addresses and bodies of our messages to them,
+    # and the names their device gave files. The narrative, witnesses, officers, injuries, notes,
+    # transcripts and the files themselves are the complaint's facts, kept (encrypted) for oversight
+    # and any reopening, as are the structured facts the statistics count. (Staff's notes of
+    # contact attempts live in cases: cases.services.contact_attempts_purge.)
+    contact = ComplaintContact.objects.filter(complaint=complaint).values_list("pk", "phone_index", "email_index")
+    contact_id, *found = contact.first() or (None,)
+    indexes = [index for index in found if index]
+    # Not a message still being sent (it fails on an empty address): none is, a year on.
+    finished = OutboundMessage.objects.exclude(
+        status__in=[OutboundMessage.Status.PENDING, OutboundMessage.Status.SENDING]
+    )
+    ours = Q(object_ref=complaint.reference) & ~Q(purpose__in=STAFF_PURPOSES)
+    if indexes:
+        ours |= Q(to_index__in=indexes, object_ref="", created_at__lte=closed_at)
+    messages = finished.filter(ours).exclude(to_index="").update(to="", to_index="", subject="", body="")
+    if indexes:
+        # Messages received are forgotten days after (conversations_purge_idle); any left go now.
+        messages += _inbound_forget(
+            InboundMessage.objects.filter(
+                from_index__in=indexes, processed_at__isnull=False, received_at__lte=closed_at
+            )
+        )
+    if contact_id is not None:
+        ComplaintContact.objects.filter(pk=contact_id).delete()
+    files = complaint.attachments.update(original_name="")
+    VoiceCall.objects.filter(complaint=complaint).update(from_number="", receipt="")
+    complaint.contact_purged_at = now
+    complaint.save(update_fields=["contact_purged_at"])
+    audit_record(
+        actor=None,
+        action="complaint.contact_purged",
+        obj=complaint,
+        reference=complaint.reference,
+        data={
+            "retention_days": settings.RETENTION_CONTACT_DAYS,
+            "contact": contact_id is not None,
+            "messages": messages,
+            "file_names": files,
+        },
+    )
+    return True
+
+
+def _conversations_forget(*, cutoff: datetime, until: float) -> None:
+    """Conversation replies (and any message received) from before `cutoff`. They name no
+    complaint: an anonymous one's submission key leads back to no phone on purpose, so the replies
+    to someone who gave no contact (their words, their number) are forgotten by age instead; any
+    complaint's own were all sent before it closed, so are gone by the time it is purged."""
+    from messaging.models import OutboundMessage
+
+    old = (
+        OutboundMessage.objects.filter(object_ref="", purpose__startswith="conversation.", created_at__lt=cutoff)
+        .exclude(status__in=[OutboundMessage.Status.PENDING, OutboundMessage.Status.SENDING])
+        .exclude(to_index="")
+    )
+    while time.monotonic() < until:
+        batch = list(old.values_list("pk", flat=True)[:1000])
+        if not batch:
+            break
+        OutboundMessage.objects.filter(pk__in=batch).update(to="", to_index="", subject="", body="")
+    received = InboundMessage.objects.filter(received_at__lt=cutoff, processed_at__isnull=False)
+    while time.monotonic() < until:
+        batch = list(received.values_list("pk", flat=True)[:1000])
+        if not batch:
+            break
+        with transaction.atomic():
+            _inbound_forget(InboundMessage.objects.filter(pk__in=batch))
+
+
+def _inbound_forget(messages) -> int:
+    """Delete messages received, with the files they brought (as conversations_purge_idle does)."""
+    from messaging.tasks import media_delete_task
+
+    for media in messages.values_list("media", flat=True):
+        for item in json.loads(media or "[]"):
+            if item.get("url"):
+                enqueue_on_commit(media_delete_task, item["url"])
+            if item.get("file"):
+                encrypted_file_delete(item["file"])
+    return messages.delete()[0]

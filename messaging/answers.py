@@ -170,12 +170,11 @@ def _numeric_date(text: str, *, today: date, language: str) -> date | None:
             candidates = order if first != second else [order[0]]
     readings = []
     for year, month, day in candidates:
-        try:
-            found = date(year, month, day)
-        except (TypeError, ValueError):
-            continue
-        if third is None and found > today:  # "10/3" in January means last October
-            found = _year_before(found)
+        found = _day(year, month, day)
+        # Without a year, the last time that day came: "10/3" in January is last October, and
+        # "29/2" in a year without one is last year's.
+        if third is None and (found is None or found > today):
+            found = _day(year - 1, month, day)
         if found and today.year - 50 <= found.year and found <= today and found not in readings:
             readings.append(found)
     if len(readings) > 1:
@@ -183,8 +182,8 @@ def _numeric_date(text: str, *, today: date, language: str) -> date | None:
     return readings[0] if readings else None
 
 
-def _year_before(day: date) -> date | None:
+def _day(year: int, month: int, day: int) -> date | None:
     try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
+        return date(year, month, day)
+    except (TypeError, ValueError):
         return None

@@ -17,14 +17,18 @@ OPT_IN = {"start", "unstop", "yes", "iniciar", "comenzar", "kòmanse", "komanse"
 OPT_IN |= {"ابدأ", "старт", "ਸ਼ੁਰੂ"}
 
 _INVISIBLE = {"Cf", "Cc"}  # zero-width and direction marks, control characters
+# Stripped from both ends: every kind of space (a phone may add a no-break one) and punctuation.
+_EDGES = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()) + ".!¡?¿,;:'\"«»“”。！？،؟"
 
 
 def normalise(text: str) -> str:
-    """Lower case, without accents, invisible marks, surrounding punctuation or spaces."""
+    """Lower case, without accents, invisible marks, surrounding punctuation or spaces. Folded
+    twice, as Unicode's compatibility caseless match does: 𝐒𝐓𝐎𝐏 (styled letters) only becomes
+    STOP when decomposed, and only then lower case."""
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE)
-    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("đ", "d")
-    return plain.strip(" \t\r\n.!¡?¿,;:'\"«»“”。！？،؟")
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text.casefold()).casefold())
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch)).replace("đ", "d")
+    return plain.strip(_EDGES)
 
 
 _OPT_OUT = {normalise(word) for word in OPT_OUT}

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -50,7 +51,6 @@ from privacy.services import audit_record
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-SENDING_STALE = timedelta(minutes=10)
 WHATSAPP_WINDOW = timedelta(hours=24)
 
 
@@ -104,16 +104,13 @@ def outbound_send(*, message_id: int) -> OutboundMessage | None:
     """Send one pending message: claim it, call the provider outside any transaction, record.
 
     Sends are at-least-once: a worker that dies between the provider's answer and the record
-    leaves the message "sending", and outbound_resend_pending sends it again after
-    SENDING_STALE. A duplicate discreet message is better than a lost receipt.
+    leaves the message "sending" until its claim runs out, and then the task the broker hands out
+    again (or outbound_resend_pending) sends it again. A duplicate discreet message is better than
+    a lost receipt.
     """
     now = timezone.now()
     with transaction.atomic():
-        message = (
-            OutboundMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, status=OutboundMessage.Status.PENDING, next_attempt_at__lte=now)
-            .first()
-        )
+        message = OutboundMessage.objects.select_for_update(skip_locked=True).filter(_due(message_id, now)).first()
         if message is None:
             return None
         if OptOut.objects.filter(channel=message.channel, address_index=message.to_index).exists():
@@ -128,7 +125,8 @@ def outbound_send(*, message_id: int) -> OutboundMessage | None:
             template = settings.TWILIO_WHATSAPP_TEMPLATE_SID
         message.attempts += 1
         message.status = OutboundMessage.Status.SENDING
-        message.next_attempt_at = now + SENDING_STALE
+        # The claim: a live worker has answered or been stopped by its task's time limit by then.
+        message.next_attempt_at = now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
         message.save(update_fields=["attempts", "status", "next_attempt_at"])
     try:
         provider_id = _deliver(message, template=template)
@@ -160,13 +158,8 @@ def outbound_sender_wait(*, message_id: int) -> float:
     rate = settings.TWILIO_SENDS_PER_SECOND
     if not rate or settings.CELERY_TASK_ALWAYS_EAGER or not settings.SMS_TRANSPORT.endswith("TwilioTransport"):
         return 0
-    channel = (
-        OutboundMessage.objects.filter(
-            pk=message_id, status=OutboundMessage.Status.PENDING, next_attempt_at__lte=timezone.now()
-        )
-        .values_list("channel", flat=True)
-        .first()
-    )  # a message sent already, or not due: outbound_send will leave it, no need to wait
+    # A message sent already, or not due: outbound_send will leave it, no need to wait.
+    channel = OutboundMessage.objects.filter(_due(message_id, timezone.now())).values_list("channel", flat=True).first()
     sender = {"sms": settings.TWILIO_SMS_FROM, "whatsapp": settings.TWILIO_WHATSAPP_FROM}.get(channel)
     if not sender:
         return 0
@@ -175,6 +168,12 @@ def outbound_sender_wait(*, message_id: int) -> float:
     except Exception:
         return 0  # the cache is down: Twilio queues what comes too fast (error 21611 is retried)
     return 0 if sent_this_second <= rate else 1 + random.random()  # noqa: S311 (jitter, not a secret)
+
+
+def _due(message_id: int, now) -> Q:
+    """A message to send now: pending and due, or claimed by a worker whose claim has run out."""
+    sendable = [OutboundMessage.Status.PENDING, OutboundMessage.Status.SENDING]
+    return Q(pk=message_id, status__in=sendable, next_attempt_at__lte=now)
 
 
 def _whatsapp_window_open(message: OutboundMessage, now) -> bool:
@@ -447,20 +446,25 @@ def _flooding(conversation: Conversation, message: InboundMessage, replies: list
 
 
 def inbound_process_stale(*, older_than_seconds: int = 60) -> int:
-    """Messages stored and not handled a minute later: their task was lost (broker down)."""
+    """Messages stored and not handled a minute later: their task was lost (broker down). Each
+    sender's go to a task of their own again, so that every worker shares an outage's backlog.
+    Returns how many senders."""
+    from messaging.tasks import inbound_process_task
+
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     senders = (
         InboundMessage.objects.filter(processed_at__isnull=True, received_at__lte=cutoff)
         .values_list("channel", "from_index")
         .distinct()[:200]
     )
-    handled = 0
+    handed = 0
     for channel, index in senders:
         try:
-            handled += inbound_process(channel=channel, from_index=index)
+            inbound_process_task.delay(channel, index)
+            handed += 1
         except Exception:
-            logger.exception("messages of one sender not handled; the others go on")
-    return handled
+            logger.exception("messages of one sender not handed on; the others go on")
+    return handed
 
 
 def conversations_purge_idle(*, now=None) -> int:
@@ -535,9 +539,16 @@ def email_inbound_receive(
         for name, content_type, data in attachments[:MAX_EMAIL_ATTACHMENTS]
     ]
     body = f"{subject.strip()}\n\n{text.strip()}".strip()
-    message, created = inbound_receive(
-        channel="email", provider_id=provider_id, from_address=from_address, body=body, media=media
-    )
+    try:
+        message, created = inbound_receive(
+            channel="email", provider_id=provider_id, from_address=from_address, body=body, media=media
+        )
+    except Exception:
+        # Not stored (the database went away): the provider sends it again, so no row will ever
+        # own these files.
+        for item in media:
+            encrypted_file_delete(item["file"])
+        raise
     if not created or message.keyword:  # a repeat, or a one-word STOP: no flow will read the files
         for item in media:
             encrypted_file_delete(item["file"])
@@ -561,8 +572,6 @@ WEBHOOK_URL_MESSAGES = {
     "dns": gettext_lazy("We could not find this address. Check it and try again."),
     "address": gettext_lazy("This address leads to a private or local network. Use a public address."),
 }
-# Time a claimed delivery is held by its worker; after it, a dead worker's delivery is due again.
-WEBHOOK_LEASE_EXTRA = timedelta(seconds=30)
 
 
 def _webhook_url_clean(url: str) -> str:
@@ -763,8 +772,9 @@ def _webhook_claim(delivery_id: int, now) -> tuple[WebhookDelivery | None, bool]
             delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
             return delivery, False
         delivery.attempts += 1
-        # Held while this worker sends; another finds it not due.
-        delivery.next_attempt_at = now + 2 * timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS) + WEBHOOK_LEASE_EXTRA
+        # Held while this worker sends (its task cannot outlive the time limit); another finds it not
+        # due, and the task the broker hands out again after a worker died finds it due.
+        delivery.next_attempt_at = now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
         delivery.save(update_fields=["attempts", "next_attempt_at"])
     return delivery, True
 

@@ -15,6 +15,10 @@ from messaging.services import (
 )
 from messaging.transports import TransportError, media_delete
 
+# Beat's sweeps are acknowledged on receipt: one lost with its worker runs again at the next tick,
+# and one that outlasts the broker's visibility timeout is not handed to a second worker meanwhile.
+SWEEP = {"acks_late": False, "time_limit": 10 * 60}
+
 
 @shared_task(bind=True, max_retries=30)  # then beat's resend takes over
 def outbound_send_task(self, message_id: int) -> None:
@@ -24,7 +28,7 @@ def outbound_send_task(self, message_id: int) -> None:
     outbound_send(message_id=message_id)
 
 
-@shared_task
+@shared_task(**SWEEP)
 def outbound_resend_pending_task() -> int:
     return outbound_resend_pending()
 
@@ -34,17 +38,21 @@ def inbound_process_task(channel: str, from_index: str) -> int:
     return inbound_process(channel=channel, from_index=from_index)
 
 
-@shared_task
+@shared_task(**SWEEP)
 def inbound_process_stale_task() -> int:
     return inbound_process_stale()
 
 
-@shared_task
+@shared_task(**SWEEP)
 def conversations_purge_idle_task() -> int:
     return conversations_purge_idle()
 
 
-@shared_task(autoretry_for=(TransportError,), retry_backoff=60, max_retries=5)
+# Tried every few seconds for an hour: a wait held by the broker stays well inside its visibility
+# timeout (config/settings.py).
+@shared_task(
+    autoretry_for=(TransportError,), retry_backoff=5, retry_backoff_max=10, retry_jitter=False, max_retries=360
+)
 def media_delete_task(url: str) -> None:
     media_delete(url)
 
@@ -66,6 +74,6 @@ def webhook_delivery_send_task(delivery_id: int) -> None:
         webhook_delivery_send_task.apply_async(args=[delivery_id], countdown=max(0.0, wait))
 
 
-@shared_task
+@shared_task(**SWEEP)
 def webhook_deliveries_due_task() -> int:
     return webhook_deliveries_due()

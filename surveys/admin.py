@@ -316,6 +316,7 @@ class SurveyAdmin(SurveyStaffAccess, admin.ModelAdmin):
             version = survey.current_version or versions.order_by("-number").first()
         if version is None:
             raise Http404("version")
+        services.survey_xlsform_export_record(actor=request.user, survey=survey, version=version.number)
         return _xlsx_response(write_xlsform(version), survey.slug)
 
 

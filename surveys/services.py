@@ -998,6 +998,14 @@ def survey_results_export_record(*, actor, survey: Survey, fmt: str, filters: di
     )
 
 
+def survey_xlsform_export_record(*, actor, survey: Survey, version: int) -> None:
+    """Write the audit event of an export of a survey's questions as an XLSForm (a draft's may
+    not be public yet): every export is audited."""
+    from privacy.services import audit_record
+
+    audit_record(actor=actor, action="survey.xlsform_exported", obj=survey, data={"version": version})
+
+
 # --- API ---
 # Responses entered by an organisation's member through the API (surveys.api), one or many at a
 # time: every item is checked first with response_submit's rules (answers_check), and only when

@@ -621,6 +621,7 @@ def xlsform_export(request: HttpRequest, survey) -> HttpResponse:
     version = selectors.version_published(survey, int(number) if number else None)
     if version is None:
         raise Http404("version")
+    services.survey_xlsform_export_record(actor=request.user, survey=survey, version=version.number)
     response = HttpResponse(write_xlsform(version), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{survey.slug}.xlsx"'
     return response

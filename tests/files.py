@@ -26,9 +26,27 @@ def png(name="screen.png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
+def pdf_bytes(*objects: bytes, comment: bytes = b"") -> bytes:
+    """A well-formed PDF (cross-reference table and all) of these objects, the first the catalog;
+    by default one blank page."""
+    objects = objects or (
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+    )
+    body = b"%PDF-1.4\n" + (b"% " + comment + b"\n" if comment else b"")
+    offsets = []
+    for number, item in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n" % number + item + b"\nendobj\n"
+    table = b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    table += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    trailer = b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, len(body))
+    return body + table + trailer
+
+
 def pdf(name="letter.pdf") -> SimpleUploadedFile:
-    body = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    return SimpleUploadedFile(name, body, content_type="application/pdf")
+    return SimpleUploadedFile(name, pdf_bytes(), content_type="application/pdf")
 
 
 def mp3(name="voice.mp3") -> SimpleUploadedFile:

@@ -23,6 +23,7 @@ from cases import selectors as cases_selectors
 from cases import workflow
 from intake import selectors as intake_selectors
 from privacy.linked_suppression import LinkedTable, suppress_linked
+from privacy.services import audit_record
 from surveys import selectors as surveys_selectors
 from transparency import tables as t
 from transparency.models import Cell, Measure, Release, SurveyResult
@@ -487,6 +488,12 @@ def release_build(*, now: datetime | None = None) -> Release:
         release.status = Release.Status.PUBLISHED
         release.published_at = timezone.now()
         release.save(update_fields=["figures", "status", "published_at"])
+        audit_record(
+            action="statistics.released",
+            obj=release,
+            reference=release.version,
+            data={"as_of": release.as_of.isoformat(), "cells": len(cells), "withheld": withheld},
+        )
         _releases_prune()
     logger.info("statistics release %s: %s", version, figures)
     return release

@@ -291,7 +291,7 @@ def test_a_liaison_adds_a_transcript_by_a_person_then_a_machine_translation(staf
     html = page(client, complaint)
     listed = html.split("Transcripts and translations")[1]
     assert STORY_WORDS in listed and "Whisper large-v3" in listed
-    assert "Made by a person, entered by" in listed and "Made by a machine (Whisper large-v3)" in listed
+    assert "Made by a person, entered by" in listed and "Made by a machine (<bdi>Whisper large-v3</bdi>)" in listed
     assert "Language identified by staff:" in html and "<strong>Mam</strong>" in html
 
 
