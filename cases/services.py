@@ -1043,8 +1043,9 @@ def _reminder_email(user, reminders: Reminders, *, today: date) -> EmailMultiAlt
 def contact_attempts_purge(*, seconds: float = 240) -> int:
     """Blank staff's notes of their attempts to reach a filer ("left a message at 713…") once the
     complaint's contact details are erased (intake.services.complaints_purge_contact), with an
-    audit event per complaint; how and with what result they tried stays. A note written after
-    (a reopened complaint) goes at the next run. Returns how many complaints."""
+    audit event per complaint; how and with what result they tried stays. Notes written after the
+    erasure (the complaint was reopened) are that new casework's, and stay. Returns how many
+    complaints."""
     import time
 
     from django.db.models import CharField
@@ -1053,7 +1054,11 @@ def contact_attempts_purge(*, seconds: float = 240) -> int:
     began = time.monotonic()
     # The note is encrypted, so it cannot be compared as such; its stored text can ("" is kept
     # unencrypted), and nothing is decrypted.
-    noted = ContactAttempt.objects.annotate(stored=Cast("note", CharField())).exclude(stored="")
+    noted = (
+        ContactAttempt.objects.annotate(stored=Cast("note", CharField()))
+        .exclude(stored="")
+        .filter(created_at__lte=F("complaint__contact_purged_at"))  # not the notes of a reopened one
+    )
     due = Complaint.objects.filter(contact_purged_at__isnull=False, pk__in=noted.values("complaint")).order_by("pk")
     done, after = 0, 0
     while time.monotonic() - began < seconds:

@@ -195,10 +195,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # (tests/integration/test_worker_kill.py checks all of it).
 _VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 45)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30)
-if CELERY_TASK_TIME_LIMIT >= _VISIBILITY_TIMEOUT:
+if CELERY_TASK_TIME_LIMIT + 5 >= _VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured(
-        "CELERY_TASK_TIME_LIMIT must be below CELERY_VISIBILITY_TIMEOUT: a task still running then is "
-        "handed to a second worker."
+        "CELERY_TASK_TIME_LIMIT must be more than 5 seconds below CELERY_VISIBILITY_TIMEOUT: a task still "
+        "running then is handed to a second worker."
     )
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -396,6 +396,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Email: console by default; any django-anymail backend through EMAIL_BACKEND and ANYMAIL_*.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# A send must end within the task time limit (Django waits forever by default over SMTP).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Voces <noreply@voces.localhost>")
 # Email in and delivery events come to /anymail/<esp>/inbound/ and /tracking/ with this basic-auth
 # secret ("user:password", a list to rotate). Without one anymail would accept anybody: outside
@@ -483,6 +485,9 @@ API_RATE_ANONYMOUS = env_str("API_RATE_ANONYMOUS", "120/h")
 API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24)
 API_BATCH_MAX = env_int("API_BATCH_MAX", 500)  # survey responses in one batch request
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# A delivery's try (two reads) ends by its soft limit, before the task's hard limit kills it unrecorded.
+if 2 * WEBHOOK_TIMEOUT_SECONDS >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("WEBHOOK_TIMEOUT_SECONDS must be below half of CELERY_TASK_TIME_LIMIT.")
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
 # Only for development and tests: receivers on http:// and on this machine's own addresses.
 WEBHOOK_ALLOW_LOCAL = env_bool("WEBHOOK_ALLOW_LOCAL", False)

@@ -1195,8 +1195,14 @@ def _complaint_purge_contact(complaint_id: int, *, cutoff: datetime, now: dateti
         status__in=[OutboundMessage.Status.PENDING, OutboundMessage.Status.SENDING]
     )
     ours = Q(object_ref=complaint.reference) & ~Q(purpose__in=STAFF_PURPOSES)
-    if indexes:
-        ours |= Q(to_index__in=indexes, object_ref="", created_at__lte=closed_at)
+    # The complaint conversation's replies to that address, unless another complaint of the same
+    # person still keeps its contact (those replies may be its own).
+    shared = ComplaintContact.objects.exclude(complaint=complaint).filter(complaint__contact_purged_at__isnull=True)
+    alone = [index for index in indexes if not shared.filter(Q(phone_index=index) | Q(email_index=index)).exists()]
+    if alone:
+        ours |= Q(
+            to_index__in=alone, object_ref="", purpose__startswith="conversation.complaint", created_at__lte=closed_at
+        )
     messages = finished.filter(ours).exclude(to_index="").update(to="", to_index="", subject="", body="")
     if indexes:
         # Messages received are forgotten days after (conversations_purge_idle); any left go now.

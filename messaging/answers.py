@@ -172,9 +172,11 @@ def _numeric_date(text: str, *, today: date, language: str) -> date | None:
     for year, month, day in candidates:
         found = _day(year, month, day)
         # Without a year, the last time that day came: "10/3" in January is last October, and
-        # "29/2" in a year without one is last year's.
-        if third is None and (found is None or found > today):
-            found = _day(year - 1, month, day)
+        # "29/2" the last leap year's.
+        back = 0
+        while third is None and (found is None or found > today) and back < 4:
+            back += 1
+            found = _day(year - back, month, day)
         if found and today.year - 50 <= found.year and found <= today and found not in readings:
             readings.append(found)
     if len(readings) > 1:

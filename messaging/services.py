@@ -100,6 +100,12 @@ def outbound_queue(
     return message
 
 
+# How long a worker's claim on a message or a delivery lasts: its task cannot outlive the time limit
+# (the kill may lag a second), and the broker hands a dead worker's task out again only after the
+# visibility timeout, by when the claim has run out.
+CLAIM = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 5)
+
+
 def outbound_send(*, message_id: int) -> OutboundMessage | None:
     """Send one pending message: claim it, call the provider outside any transaction, record.
 
@@ -126,7 +132,7 @@ def outbound_send(*, message_id: int) -> OutboundMessage | None:
         message.attempts += 1
         message.status = OutboundMessage.Status.SENDING
         # The claim: a live worker has answered or been stopped by its task's time limit by then.
-        message.next_attempt_at = now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+        message.next_attempt_at = now + CLAIM
         message.save(update_fields=["attempts", "status", "next_attempt_at"])
     try:
         provider_id = _deliver(message, template=template)
@@ -273,7 +279,7 @@ def outbound_status_update(
         if error_code.isdecimal():
             message.error_code = int(error_code)
             fields.append("error_code")
-            if message.error_code == OPTED_OUT:
+            if message.error_code == OPTED_OUT and message.to:  # blank: erased by retention since
                 opt_out_record(channel=message.channel, address=message.to, keyword="provider-21610")
         message.save(update_fields=fields)
         if new == "failed" and message.error_code == WHATSAPP_OUTSIDE_WINDOW and message.channel == "whatsapp":
@@ -774,7 +780,7 @@ def _webhook_claim(delivery_id: int, now) -> tuple[WebhookDelivery | None, bool]
         delivery.attempts += 1
         # Held while this worker sends (its task cannot outlive the time limit); another finds it not
         # due, and the task the broker hands out again after a worker died finds it due.
-        delivery.next_attempt_at = now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+        delivery.next_attempt_at = now + CLAIM
         delivery.save(update_fields=["attempts", "next_attempt_at"])
     return delivery, True
 

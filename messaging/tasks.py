@@ -33,7 +33,10 @@ def outbound_resend_pending_task() -> int:
     return outbound_resend_pending()
 
 
-@shared_task
+# A sender's messages are handled in one transaction (a long email with its files may take minutes):
+# acknowledged on receipt, so the time limit never kills it mid-way again and again; one lost with
+# its worker is handed on again by beat's inbound_process_stale.
+@shared_task(**SWEEP)
 def inbound_process_task(channel: str, from_index: str) -> int:
     return inbound_process(channel=channel, from_index=from_index)
 

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 import requests
+import urllib3
 from django.conf import settings
 from django.utils.module_loading import import_string
 from twilio.base.exceptions import TwilioRestException
@@ -156,7 +157,7 @@ def media_fetch(url: str) -> bytes:
         if response.status_code != 200:
             raise TransportError(f"media fetch answered {response.status_code}")
         data = response.raw.read(settings.ATTACHMENT_MAX_FILE_BYTES + 1, decode_content=True)
-    except requests.RequestException as exc:
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:  # the body's read is urllib3's
         raise TransportError(f"media fetch failed: {type(exc).__name__}") from None
     if len(data) > settings.ATTACHMENT_MAX_FILE_BYTES:
         raise TransportError("media too large", permanent=True)

@@ -10,6 +10,7 @@ import zlib
 from dataclasses import dataclass
 
 import puremagic
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from PIL import Image, ImageOps
 from pypdf import PasswordType, PdfReader
@@ -196,6 +197,8 @@ def _pdf_objects_are_active(data: bytes) -> bool:
             if isinstance(found, StreamObject) and "/N" in found and "/First" in found:
                 if PDF_ACTIVE.search(_pdf_names(found.get_data())):
                     return True
+    except SoftTimeLimitExceeded:
+        raise  # the task's time is up: a retry decides, not this check
     except Exception:
         return True
     return False
@@ -222,6 +225,8 @@ def _clean_image(data: bytes, content_type: str) -> bytes:
                 return buffer.getvalue()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UploadRejected("too_many_pixels") from None
+    except SoftTimeLimitExceeded:
+        raise
     except Exception:
         raise UploadRejected("damaged") from None
 

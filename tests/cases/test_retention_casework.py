@@ -47,16 +47,16 @@ def test_notes_are_blanked_only_once_the_contact_is_erased_and_the_facts_stay(li
     assert (event.actor, event.object_ref, event.data["attempts"]) == (None, complaint.reference, 2)
     assert "713" not in json.dumps(event.data) and "Wilhelmina" not in json.dumps(event.data)
 
-    # Done once; a note written since (a complaint reopened) goes at the next run.
+    # Done once; a note written since (the complaint reopened) is that casework's, and stays.
     assert contact_attempts_purge() == 0
     late = attempt(complaint, liaison, note="Tried 713-555-9876 again ZX-LATE")
-    assert contact_attempts_purge() == 1
-    assert ContactAttempt.objects.get(pk=late.pk).note == ""
+    assert contact_attempts_purge() == 0
+    assert ContactAttempt.objects.get(pk=late.pk).note == "Tried 713-555-9876 again ZX-LATE"
     assert ContactAttempt.objects.get(pk=second.pk).result == "texted"
-    assert AuditEvent.objects.filter(action="complaint.contact_notes_purged").count() == 2
+    assert AuditEvent.objects.filter(action="complaint.contact_notes_purged").count() == 1
     assert complaints_purge_contact(now=later) == 1  # the recent one, in its time
     assert contact_attempts_purge() == 1
-    assert not [a.note for a in ContactAttempt.objects.all() if a.note]
+    assert [a.pk for a in ContactAttempt.objects.all() if a.note] == [late.pk]
 
 
 def test_a_note_no_key_can_read_any_more_is_blanked_all_the_same(liaison):
