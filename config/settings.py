@@ -231,6 +231,8 @@ CELERY_BEAT_SCHEDULE = {
     "drafts-purge-expired": {"task": "intake.tasks.drafts_purge_expired_task", "schedule": 15 * 60.0},
     # Phone calls Twilio never said the end of are filed after an hour; recordings tried again.
     "voice-calls-sweep": {"task": "intake.tasks.voice_calls_sweep_task", "schedule": 10 * 60.0},
+    # Photos sent by MMS or WhatsApp whose fetch was lost or kept failing: tried again.
+    "media-pending-sweep": {"task": "intake.tasks.media_pending_sweep_task", "schedule": 5 * 60.0},
     "survey-batches-resume": {"task": "surveys.tasks.batches_resume", "schedule": 60.0},
     "survey-drafts-purge": {"task": "surveys.tasks.response_drafts_purge_task", "schedule": 15 * 60.0},
     # Hourly; each staff member gets at most one digest a day (cases.ReminderSent), after

@@ -96,6 +96,9 @@ class Complaint(TimeStampedModel):
     # When the filer's contact details were erased under the retention rule (RETENTION_CONTACT_DAYS
     # after closing; intake.services.complaints_purge_contact): done once.
     contact_purged_at = models.DateTimeField(null=True, blank=True)
+    # Photos and files sent by MMS or WhatsApp not fetched from Twilio yet (their URLs): written with
+    # the complaint, so a task lost with the broker or a worker is sent again by beat's sweep.
+    media_pending = models.JSONField(default=list, blank=True)
 
     age_range = models.CharField(max_length=16, choices=choices.AgeRange.choices, blank=True)
     gender = models.CharField(max_length=16, choices=choices.Gender.choices, blank=True)
@@ -141,6 +144,9 @@ class Complaint(TimeStampedModel):
                 fields=["id"],
                 name="complaint_purge_due_idx",
                 condition=models.Q(status="closed", contact_purged_at=None),
+            ),
+            models.Index(
+                fields=["created_at"], name="complaint_media_pending_idx", condition=~models.Q(media_pending=[])
             ),
         ]
 

@@ -679,7 +679,10 @@ def conversation_file(state: dict, context) -> list:
         return [Reply(str(FILED_BEFORE))]
     from intake.tasks import complaint_media_attach_task
 
-    for url in state.get("media", []):
+    media = state.get("media", [])
+    if media:
+        Complaint.objects.filter(pk=result.complaint.pk).update(media_pending=media)
+    for url in media:
         enqueue_on_commit(complaint_media_attach_task, result.complaint.pk, url)
     return [Reply(str(FILED) % {"receipt": receipt_display(result.receipt)}, sensitive=True)]
 
@@ -697,6 +700,8 @@ def complaint_media_attach(*, complaint_id: int, url: str, keep_refused: bool = 
     complaint = Complaint.objects.filter(pk=complaint_id).first()
     if complaint is None:
         return None
+    if not keep_refused and url not in complaint.media_pending:
+        return None  # attached or refused already (a task sent twice, or by the sweep too)
     try:
         data = media_fetch(url)
         checked = check_upload(SimpleUploadedFile("media", data))
@@ -707,6 +712,7 @@ def complaint_media_attach(*, complaint_id: int, url: str, keep_refused: bool = 
             logger.error("recording for %s not fetched, left at Twilio: %s", complaint.reference, problem)
             return None
         logger.warning("media for %s not fetched: %s", complaint.reference, problem)
+        _media_done(complaint_id, url)
         enqueue_on_commit(media_delete_task, url)
         return None
     except UploadRejected as rejected:
@@ -714,16 +720,56 @@ def complaint_media_attach(*, complaint_id: int, url: str, keep_refused: bool = 
             logger.error("recording for %s refused, left at Twilio: %s", complaint.reference, rejected.code)
             return None
         logger.info("media for %s refused: %s", complaint.reference, rejected.code)
+        _media_done(complaint_id, url)
         enqueue_on_commit(media_delete_task, url)
         return None
     with transaction.atomic():
         # A task run again (its delete at Twilio failed after the attach) attaches nothing twice.
+        complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
         attachment = complaint.attachments.filter(sha256=checked.sha256).first()
         if attachment is None:
             attachment = attachment_store(checked=checked, original_name="", complaint=complaint)
             audit_record(actor=None, action="complaint.media_attached", obj=complaint, reference=complaint.reference)
+        _media_done(complaint_id, url)
         enqueue_on_commit(media_delete_task, url)
     return attachment
+
+
+def _media_done(complaint_id: int, url: str) -> None:
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update().only("pk", "media_pending").get(pk=complaint_id)
+        if url in complaint.media_pending:
+            complaint.media_pending = [pending for pending in complaint.media_pending if pending != url]
+            complaint.save(update_fields=["media_pending"])
+
+
+MEDIA_PENDING_QUIET = timedelta(minutes=10)
+
+
+def media_pending_sweep(*, now=None) -> int:
+    """Beat's sweep: a photo sent by MMS or WhatsApp still not fetched ten minutes after its
+    complaint (its task lost with the broker or a worker, or its tries spent while Twilio failed)
+    is tried again; after RETENTION_CONVERSATION_DAYS, when Twilio's copy is deleted with the
+    conversation, it is given up, loudly. Returns how many were sent to be tried."""
+    from intake.tasks import complaint_media_attach_task
+
+    now = now or timezone.now()
+    pending = Complaint.objects.exclude(media_pending=[]).filter(created_at__lt=now - MEDIA_PENDING_QUIET)
+    gone = now - timedelta(days=settings.RETENTION_CONVERSATION_DAYS)
+    tried = 0
+    for complaint_id, reference, urls, created_at in pending.values_list(
+        "pk", "reference", "media_pending", "created_at"
+    )[:500]:
+        if created_at < gone:
+            logger.error(
+                "media for %s never fetched, given up after %s days", reference, settings.RETENTION_CONVERSATION_DAYS
+            )
+            Complaint.objects.filter(pk=complaint_id).update(media_pending=[])
+            continue
+        for url in urls:
+            complaint_media_attach_task.delay(complaint_id, url)
+            tried += 1
+    return tried
 
 
 def conversation_status(value: str) -> list:

@@ -6,6 +6,7 @@ from intake.services import (
     complaints_purge_contact,
     drafts_file_pending,
     drafts_purge_expired,
+    media_pending_sweep,
     voice_calls_sweep,
     voice_recording_attach,
 )
@@ -34,6 +35,11 @@ def drafts_file_pending_task() -> int:
 @shared_task(**SWEEP)
 def drafts_purge_expired_task() -> int:
     return drafts_purge_expired()
+
+
+@shared_task(**SWEEP)
+def media_pending_sweep_task() -> int:
+    return media_pending_sweep()
 
 
 @shared_task(**FETCH_RETRIES, max_retries=360)

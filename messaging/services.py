@@ -124,6 +124,13 @@ def outbound_send(*, message_id: int) -> OutboundMessage | None:
             message.body = ""
             message.save(update_fields=["status", "body"])
             return message
+        if message.attempts >= MAX_ATTEMPTS:  # every try cut off (its worker killed each time): no more copies
+            message.status = OutboundMessage.Status.FAILED
+            message.last_error = "no answer from the provider"
+            message.body = "" if message.sensitive else message.body
+            message.save(update_fields=["status", "last_error", "body"])
+            logger.error("message %s failed: every try was cut off", message.pk)
+            return message
         template = ""
         if message.channel == "whatsapp" and not _whatsapp_window_open(message, now):
             if not settings.TWILIO_WHATSAPP_TEMPLATE_SID:

@@ -471,7 +471,48 @@ def test_a_media_task_run_again_attaches_nothing_twice(client, twilio_media):
     complaint = Complaint.objects.get()
     twilio_media.media[media_path(9)] = jpeg_bytes()
     url = twilio_media.url + media_path(9)
+    Complaint.objects.filter(pk=complaint.pk).update(media_pending=[url])
     complaint_media_attach(complaint_id=complaint.pk, url=url)
+    assert Complaint.objects.get(pk=complaint.pk).media_pending == []
+    fetches = len(twilio_media.media_requests)
+    complaint_media_attach(complaint_id=complaint.pk, url=url)  # the same task delivered twice
+    assert len(twilio_media.media_requests) == fetches  # not even fetched
+    Complaint.objects.filter(pk=complaint.pk).update(media_pending=[url])
     twilio_media.media[media_path(9)] = jpeg_bytes()  # its delete at Twilio had failed: fetched again
     complaint_media_attach(complaint_id=complaint.pk, url=url)
     assert Attachment.objects.filter(complaint=complaint).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_photo_whose_fetch_was_lost_is_fetched_by_beats_sweep_and_given_up_only_after_days(
+    client, twilio_media, monkeypatch, caplog
+):
+    from intake.models import Attachment
+    from intake.services import media_pending_sweep
+    from intake.tasks import complaint_media_attach_task
+    from tests.files import jpeg_with_gps
+
+    twilio_media.media[media_path(11)] = jpeg_with_gps().read()
+    lost = []
+    monkeypatch.setattr(complaint_media_attach_task, "apply_async", lambda **kwargs: lost.append(kwargs))
+    for message in ["Hola", "1", "Entraron a mi casa."]:
+        text(client, message)
+    text_with_media(client, "", [twilio_media.url + media_path(11)])
+    for message in ["listo", "ayer", "Houston, TX", "3", "no", "0", "2", "1"]:
+        text(client, message)
+    complaint = Complaint.objects.get()
+    assert len(lost) == 1 and not Attachment.objects.exists()  # the broker lost the task
+    assert complaint.media_pending == [twilio_media.url + media_path(11)]
+    monkeypatch.undo()
+
+    assert media_pending_sweep() == 0  # not before ten quiet minutes
+    assert media_pending_sweep(now=timezone.now() + timedelta(minutes=11)) == 1
+    [photo] = Attachment.objects.filter(complaint=complaint)
+    assert photo.kind == "image"
+    assert Complaint.objects.get().media_pending == []
+    assert media_pending_sweep(now=timezone.now() + timedelta(minutes=11)) == 0
+
+    Complaint.objects.filter(pk=complaint.pk).update(media_pending=["https://api.twilio.com/never"])
+    assert media_pending_sweep(now=timezone.now() + timedelta(days=8)) == 0
+    assert Complaint.objects.get().media_pending == []
+    assert any(record.levelname == "ERROR" and complaint.reference in record.getMessage() for record in caplog.records)

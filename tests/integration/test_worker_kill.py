@@ -157,6 +157,7 @@ def test_a_worker_killed_while_sending_and_fetching_loses_nothing_and_is_taken_o
                 channel="sms",
                 submission_key=f"sms:{uuid.uuid4().hex}",
             ).complaint
+            Complaint.objects.filter(pk=complaint.pk).update(media_pending=[holding_twilio.url + MEDIA])
             enqueue_on_commit(complaint_media_attach_task, complaint.pk, holding_twilio.url + MEDIA)
         message = OutboundMessage.objects.get(purpose="complaint.receipt")
         held = holding_twilio.held["POST"].wait(30) and holding_twilio.held["GET"].wait(30)

@@ -37,3 +37,15 @@ def test_a_failing_message_keeps_no_address_in_its_error_and_is_wiped_when_it_gi
     assert message.status == "failed"
     assert "5550101" not in message.last_error
     assert message.body == ""
+
+
+def test_a_message_whose_every_try_was_cut_off_is_not_sent_again_and_again(settings):
+    """Each try's worker killed (a claim run out each time): after MAX_ATTEMPTS no more copies."""
+    settings.SMS_TRANSPORT = "tests.messaging.test_outbox.BrokenTransport"  # would raise if called
+    message = outbound_queue(channel="sms", to="+17135550101", body="Your number is 1234", purpose="t", sensitive=True)
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        status="sending", attempts=MAX_ATTEMPTS, next_attempt_at=message.created_at
+    )
+    outbound_send(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.body) == ("failed", MAX_ATTEMPTS, "")
