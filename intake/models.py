@@ -98,7 +98,7 @@ class Complaint(TimeStampedModel):
     contact_purged_at = models.DateTimeField(null=True, blank=True)
     # Photos and files sent by MMS or WhatsApp not fetched from Twilio yet (their URLs): written with
     # the complaint, so a task lost with the broker or a worker is sent again by beat's sweep.
-    media_pending = models.JSONField(default=list, blank=True)
+    media_pending = models.JSONField(default=list, blank=True, db_default=[])
 
     age_range = models.CharField(max_length=16, choices=choices.AgeRange.choices, blank=True)
     gender = models.CharField(max_length=16, choices=choices.Gender.choices, blank=True)
